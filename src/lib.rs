@@ -1,0 +1,15 @@
+//! jixiao (绩效) publishes budget performance-target disclosures
+//! (预算绩效目标公开): one YAML file per department becomes a PDF for the
+//! official notice and an HTML page for the government website.
+//!
+//! The data flows through the modules in this order:
+//! [`load`] → [`check`] → [`render`] → [`typeset`] → [`publish`].
+
+pub mod check;
+pub mod diag;
+pub mod load;
+pub mod model;
+pub mod publish;
+pub mod render;
+pub mod templates;
+pub mod typeset;

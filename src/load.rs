@@ -1,0 +1,286 @@
+//! Finding and reading the data files.
+//!
+//! Everything that can be wrong with a file as YAML (syntax, unknown or
+//! duplicate keys, wrong types, malformed amounts and dates) is found here and
+//! reported with the file, line and column; nothing past this stage sees text
+//! that is not a valid [`Document`].
+
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use crate::diag::Diagnostic;
+use crate::model::{Document, Loc};
+
+/// Data files larger than this are refused before parsing: the largest real
+/// disclosure is under 100 KiB.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// A data file that parsed into the model.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// The path relative to the data folder, which is also the output path.
+    pub relative: PathBuf,
+    /// The path as shown to the user.
+    pub path: PathBuf,
+    pub document: Document,
+}
+
+/// The outcome of loading a data folder: the documents that parsed, and the
+/// findings about those that did not.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub sources: Vec<Source>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Every `*.yaml` file under `data`, in a stable order.
+pub fn data_files(data: &Path) -> Result<Vec<PathBuf>, walkdir::Error> {
+    let mut files = Vec::new();
+    for entry in WalkDir::new(data).follow_links(false).sort_by_file_name() {
+        let entry = entry?;
+        let is_yaml = entry
+            .path()
+            .extension()
+            .is_some_and(|e| e == "yaml" || e == "yml");
+        if entry.file_type().is_file() && is_yaml {
+            files.push(entry.into_path());
+        }
+    }
+    Ok(files)
+}
+
+/// Loads every data file under `data`.
+pub fn load_dir(data: &Path) -> Result<Loaded, walkdir::Error> {
+    let mut loaded = Loaded::default();
+    for path in data_files(data)? {
+        let relative = path.strip_prefix(data).unwrap_or(&path).to_owned();
+        match load_file(&path) {
+            Ok(document) => loaded.sources.push(Source {
+                relative,
+                path,
+                document,
+            }),
+            Err(diagnostic) => loaded.diagnostics.push(*diagnostic),
+        }
+    }
+    Ok(loaded)
+}
+
+/// Reads one data file into the model.
+pub fn load_file(path: &Path) -> Result<Document, Box<Diagnostic>> {
+    let fail = |loc, code, message: String| Box::new(Diagnostic::error(path, loc, code, message));
+    let bytes = std::fs::read(path)
+        .map_err(|e| fail(Loc::default(), "io", format!("cannot read the file: {e}")))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(fail(
+            Loc::new(1, 1),
+            "file-too-large",
+            format!(
+                "the file has {} bytes; a data file may have at most {MAX_FILE_BYTES}",
+                bytes.len()
+            ),
+        ));
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        let loc = loc_of_offset(&bytes, e.valid_up_to());
+        fail(
+            loc,
+            "not-utf8",
+            "the file is not valid UTF-8 text".to_owned(),
+        )
+    })?;
+    parse(path, text)
+}
+
+/// Parses YAML text into the model.
+pub fn parse(path: &Path, text: &str) -> Result<Document, Box<Diagnostic>> {
+    if text.trim().is_empty() {
+        return Err(Box::new(
+            Diagnostic::error(path, Loc::new(1, 1), "empty-file", "the file is empty")
+                .with_hint("a data file starts with `form:`, `year:`, `title:` and `department:`"),
+        ));
+    }
+    serde_saphyr::from_str(text).map_err(|e| Box::new(yaml_diagnostic(path, &e)))
+}
+
+/// Turns a YAML error into a finding with a stable code and, where one can be
+/// given, a hint.
+fn yaml_diagnostic(path: &Path, error: &serde_saphyr::Error) -> Diagnostic {
+    let loc = error.location().map(Loc::from).unwrap_or_default();
+    let message = plain_message(&error.without_snippet().to_string());
+    let (code, hint) = classify(&message);
+    let diagnostic = Diagnostic::error(path, loc, code, message);
+    match hint {
+        Some(hint) => diagnostic.with_hint(hint),
+        None => diagnostic,
+    }
+}
+
+/// Drops the `error: line L column C:` prefix and ` at line L, column C`
+/// suffix: the location is shown on its own.
+fn plain_message(rendered: &str) -> String {
+    let first = rendered.lines().next().unwrap_or_default();
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    let without_loc = first
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(": "))
+        .map_or(first, |(_, message)| message);
+    let without_suffix = without_loc
+        .rsplit_once(" at line ")
+        .map_or(without_loc, |(message, _)| message);
+    without_suffix.trim().to_owned()
+}
+
+fn classify(message: &str) -> (&'static str, Option<String>) {
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let (field, expected) = rest.split_once('`').unwrap_or((rest, ""));
+        let candidates = expected
+            .trim_start_matches(", expected one of ")
+            .trim_start_matches(", expected ")
+            .split(", ")
+            .map(|c| c.trim_matches('`'));
+        let hint = closest(field, candidates)
+            .map(|c| format!("did you mean `{c}`?"))
+            .or_else(|| Some(format!("remove `{field}` or move it to where it belongs")));
+        return ("unknown-key", hint);
+    }
+    if message.starts_with("duplicate mapping key") {
+        return (
+            "duplicate-key",
+            Some("a key may appear once per mapping: remove or rename the second one".to_owned()),
+        );
+    }
+    if message.starts_with("missing field") {
+        return (
+            "missing-field",
+            Some("add the field; see README.md for the data format".to_owned()),
+        );
+    }
+    if message.contains("is not an amount") {
+        return ("bad-amount", None);
+    }
+    if message.contains("is not a date") {
+        return ("bad-date", None);
+    }
+    if message.contains("invalid type")
+        || message.contains("expected")
+        || message.contains("cannot deserialize")
+    {
+        return ("wrong-type", None);
+    }
+    ("yaml-syntax", None)
+}
+
+/// The candidate nearest to a misspelt key, if one is near enough.
+fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .filter(|c| !c.is_empty())
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, c)| *d <= (c.chars().count() / 3).max(2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
+}
+
+/// The line and column (in characters) of a byte offset.
+fn loc_of_offset(bytes: &[u8], offset: usize) -> Loc {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    Loc::new(line as u32, column as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "form: dongguan-rd\nyear: 2022\ntitle: 标题\ndepartment: 某部门\n";
+
+    fn error_of(text: &str) -> Diagnostic {
+        *parse(Path::new("t.yaml"), text).unwrap_err()
+    }
+
+    #[test]
+    fn a_minimal_document_loads() {
+        let doc = parse(Path::new("t.yaml"), MINIMAL).unwrap();
+        assert_eq!(doc.department.value, "某部门");
+        assert_eq!(doc.department.loc, Loc::new(4, 13));
+    }
+
+    #[test]
+    fn syntax_errors_name_line_and_column() {
+        let d = error_of("form: x\nyear: 2022\ntitle: t\n  department: x\n");
+        assert_eq!((d.code, d.loc), ("yaml-syntax", Loc::new(4, 13)));
+        assert_eq!(d.message, "mapping values are not allowed in this context");
+    }
+
+    #[test]
+    fn unknown_keys_suggest_the_right_one() {
+        let d = error_of(&format!("{MINIMAL}preambel: []\n"));
+        assert_eq!(d.code, "unknown-key");
+        assert_eq!(d.loc, Loc::new(5, 1));
+        assert_eq!(d.hint.as_deref(), Some("did you mean `preamble`?"));
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let d = error_of(&format!("{MINIMAL}title: again\n"));
+        assert_eq!(d.code, "duplicate-key");
+        assert_eq!(d.loc.line, 5);
+    }
+
+    #[test]
+    fn missing_fields_are_named() {
+        let d = error_of("form: dongguan-rd\nyear: 2022\ntitle: t\n");
+        assert_eq!(d.code, "missing-field");
+        assert!(d.message.contains("department"), "{}", d.message);
+    }
+
+    #[test]
+    fn malformed_dates_are_reported_where_they_stand() {
+        let d = error_of(&format!("{MINIMAL}date: 2022-02-30\n"));
+        assert_eq!(d.code, "bad-date");
+        assert_eq!(d.loc.line, 5);
+    }
+
+    #[test]
+    fn empty_and_non_utf8_files_are_reported() {
+        assert_eq!(error_of(" \n").code, "empty-file");
+        let dir = std::env::temp_dir().join(format!("jixiao-load-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("bad.yaml");
+        std::fs::write(&file, b"form: x\ntitle: \xff\n").unwrap();
+        let d = load_file(&file).unwrap_err();
+        assert_eq!((d.code, d.loc), ("not-utf8", Loc::new(2, 8)));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("preambel", "preamble"), 2);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("年度", "年度"), 0);
+    }
+}

@@ -1,0 +1,166 @@
+//! The `jixiao` command: parses arguments, runs the library, reports.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use jixiao::diag::{self, Diagnostic};
+use jixiao::publish::{self, BuildOptions, Outcome, Project, Summary};
+
+/// Publishes budget performance-target disclosures (预算绩效目标公开):
+/// every data/**/*.yaml becomes a PDF and an HTML page.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Checks and builds every document into the output folder.
+    Build {
+        #[command(flatten)]
+        project: ProjectArgs,
+        /// The output folder; each data file becomes <out>/<same path>.pdf and .html.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Rebuild every document, even those whose inputs have not changed.
+        #[arg(long)]
+        force: bool,
+        /// Also write, per document, a folder with main.typ and everything it
+        /// needs, compilable with `typst compile --root F F/main.typ`.
+        #[arg(long, value_name = "DIR")]
+        emit_typst: Option<PathBuf>,
+        /// Worker threads (default: one per core).
+        #[arg(long, short, default_value_t = 0)]
+        jobs: usize,
+    },
+    /// Loads and validates the data without building anything.
+    Check {
+        #[command(flatten)]
+        project: ProjectArgs,
+        /// How to print the findings.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+}
+
+#[derive(clap::Args)]
+struct ProjectArgs {
+    /// The folder holding the data files (searched recursively for *.yaml).
+    #[arg(long, default_value = "data")]
+    data: PathBuf,
+    /// A folder whose files override the built-in templates and forms.
+    #[arg(long, default_value = "templates")]
+    templates: PathBuf,
+    /// A folder with extra fonts (e.g. the office's 方正小标宋, 仿宋_GB2312); may repeat.
+    #[arg(long = "font-path", default_value = "fonts")]
+    font_paths: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+impl ProjectArgs {
+    fn project(self) -> Project {
+        Project {
+            data: self.data,
+            templates: Some(self.templates),
+            font_dirs: self.font_paths,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs a command; `Ok(false)` when it found errors in the data.
+fn run(cli: Cli) -> Result<bool> {
+    match cli.command {
+        Command::Check { project, format } => {
+            let found = publish::check_project(&project.project())?;
+            match format {
+                Format::Json => println!("{}", diag::to_json(&found)),
+                Format::Human => print_findings(&found),
+            }
+            Ok(!found.iter().any(Diagnostic::is_error))
+        }
+        Command::Build {
+            project,
+            out,
+            force,
+            emit_typst,
+            jobs,
+        } => {
+            let options = BuildOptions {
+                out,
+                force,
+                emit_typst,
+                jobs,
+            };
+            let progress = progress_bar();
+            let summary = publish::build(&project.project(), &options, &|total| {
+                progress.set_length(total as u64);
+                progress.inc(1);
+            })?;
+            progress.finish_and_clear();
+            print_findings(&summary.diagnostics().cloned().collect::<Vec<_>>());
+            print_summary(&summary);
+            Ok(summary.count(|o| *o == Outcome::Failed) == 0)
+        }
+    }
+}
+
+/// A bar on a terminal; hidden when the output is a file or a pipe.
+fn progress_bar() -> ProgressBar {
+    let bar = ProgressBar::new(0);
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} documents, {elapsed} ({eta} left)")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn print_findings(found: &[Diagnostic]) {
+    for finding in found {
+        eprintln!("{finding}");
+    }
+    if !found.is_empty() {
+        let errors = found.iter().filter(|d| d.is_error()).count();
+        eprintln!("{errors} errors, {} warnings", found.len() - errors);
+    }
+}
+
+fn print_summary(summary: &Summary) {
+    let failed: Vec<String> = summary
+        .failed()
+        .map(|d| d.path.display().to_string())
+        .collect();
+    let mut line = format!(
+        "built {}, up to date {}, failed {}, {} pages, {:.1} s",
+        summary.count(|o| matches!(o, Outcome::Built { .. })),
+        summary.count(|o| *o == Outcome::UpToDate),
+        failed.len(),
+        summary.pages(),
+        summary.seconds,
+    );
+    if !failed.is_empty() {
+        line.push_str(&format!(" (failed: {})", failed.join(", ")));
+    }
+    println!("{line}");
+}

@@ -1,0 +1,376 @@
+//! The batch: every data file through check → render → typeset → write.
+//!
+//! Documents are independent: one that fails is reported and leaves its
+//! previous outputs untouched, and the others go on. Outputs are written to a
+//! temporary file and renamed into place, so nothing is ever half-written.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use anyhow::Context;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::check::check;
+use crate::diag::Diagnostic;
+use crate::load::{Loaded, Source, load_dir};
+use crate::model::Loc;
+use crate::render::{RenderError, Renderer};
+use crate::templates::TemplateStore;
+use crate::typeset::{Problem, Typesetter};
+
+/// Typst and krilla use rayon inside; a worker waiting on them runs other
+/// documents on top of its own stack, which overflows the default 2 MiB.
+const WORKER_STACK: usize = 16 * 1024 * 1024;
+
+/// Typst memoizes without bound; evicting every few documents keeps memory flat.
+const EVICT_EVERY: usize = 16;
+
+/// Where a project keeps its inputs.
+#[derive(Clone, Debug)]
+pub struct Project {
+    pub data: PathBuf,
+    /// A folder whose files override the built-in templates.
+    pub templates: Option<PathBuf>,
+    /// Folders with fonts besides the system's.
+    pub font_dirs: Vec<PathBuf>,
+}
+
+/// How to build.
+#[derive(Clone, Debug, Default)]
+pub struct BuildOptions {
+    pub out: PathBuf,
+    /// Rebuild documents whose inputs are unchanged.
+    pub force: bool,
+    /// Also write each document's Typst sources here.
+    pub emit_typst: Option<PathBuf>,
+    /// Worker threads; 0 means one per core.
+    pub jobs: usize,
+}
+
+/// What happened to one document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Built { pages: usize },
+    UpToDate,
+    Failed,
+}
+
+/// One document's outcome and findings.
+#[derive(Clone, Debug)]
+pub struct DocReport {
+    pub path: PathBuf,
+    pub outcome: Outcome,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The outcome of a whole run.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub documents: Vec<DocReport>,
+    pub seconds: f64,
+}
+
+impl Summary {
+    pub fn count(&self, wanted: fn(&Outcome) -> bool) -> usize {
+        self.documents.iter().filter(|d| wanted(&d.outcome)).count()
+    }
+
+    pub fn pages(&self) -> usize {
+        self.documents
+            .iter()
+            .map(|d| match d.outcome {
+                Outcome::Built { pages } => pages,
+                _ => 0,
+            })
+            .sum()
+    }
+
+    pub fn failed(&self) -> impl Iterator<Item = &DocReport> {
+        self.documents
+            .iter()
+            .filter(|d| d.outcome == Outcome::Failed)
+    }
+
+    pub fn diagnostics(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.documents.iter().flat_map(|d| &d.diagnostics)
+    }
+}
+
+/// Loads and checks every data file without building anything.
+pub fn check_project(project: &Project) -> anyhow::Result<Vec<Diagnostic>> {
+    let store = load_templates(project)?;
+    let forms = store.forms();
+    let Loaded {
+        sources,
+        mut diagnostics,
+    } = load_data(project)?;
+    for source in &sources {
+        diagnostics.extend(check(&source.path, &source.document, &forms));
+    }
+    Ok(diagnostics)
+}
+
+/// Builds every document; `on_progress` is called once per document, with
+/// the total, as each finishes.
+pub fn build(
+    project: &Project,
+    options: &BuildOptions,
+    on_progress: &(dyn Fn(usize) + Sync),
+) -> anyhow::Result<Summary> {
+    let started = Instant::now();
+    let store = load_templates(project)?;
+    let Loaded {
+        sources,
+        diagnostics,
+    } = load_data(project)?;
+    let total = sources.len() + diagnostics.len();
+    let mut documents: Vec<DocReport> = diagnostics
+        .into_iter()
+        .map(|d| DocReport {
+            path: d.file.clone(),
+            outcome: Outcome::Failed,
+            diagnostics: vec![d],
+        })
+        .collect();
+    let typesetter = Typesetter::new(&store, &project.font_dirs).context("cannot set up Typst")?;
+    let builder = Builder::new(&store, typesetter, options)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.jobs)
+        .stack_size(WORKER_STACK)
+        .build()
+        .context("cannot start worker threads")?;
+    let done = AtomicUsize::new(0);
+    let built: Vec<DocReport> = pool.install(|| {
+        sources
+            .par_iter()
+            .map(|source| {
+                let report = builder.build_one(source);
+                let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+                if finished.is_multiple_of(EVICT_EVERY) {
+                    typst::comemo::evict(2);
+                }
+                on_progress(total);
+                report
+            })
+            .collect()
+    });
+    documents.extend(built);
+    documents.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Summary {
+        documents,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+fn load_templates(project: &Project) -> anyhow::Result<TemplateStore> {
+    TemplateStore::load(project.templates.as_deref()).context("cannot read the templates folder")
+}
+
+fn load_data(project: &Project) -> anyhow::Result<Loaded> {
+    load_dir(&project.data)
+        .with_context(|| format!("cannot read the data folder {}", project.data.display()))
+}
+
+/// What every document of a run shares.
+struct Builder<'a> {
+    store: &'a TemplateStore,
+    forms: Vec<&'a str>,
+    renderer: Renderer,
+    typesetter: Typesetter,
+    options: &'a BuildOptions,
+    /// Everything besides the document's own source that its outputs depend on.
+    run_digest: Vec<u8>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(
+        store: &'a TemplateStore,
+        typesetter: Typesetter,
+        options: &'a BuildOptions,
+    ) -> anyhow::Result<Self> {
+        let renderer = Renderer::new(store).context("cannot set up the template engine")?;
+        let mut hasher = Sha256::new();
+        hasher.update(env!("CARGO_PKG_VERSION"));
+        for (path, bytes) in typesetter.support_files() {
+            hasher.update(path);
+            hasher.update(bytes);
+        }
+        Ok(Self {
+            store,
+            forms: store.forms(),
+            renderer,
+            typesetter,
+            options,
+            run_digest: hasher.finalize().to_vec(),
+        })
+    }
+
+    fn build_one(&self, source: &Source) -> DocReport {
+        let mut diagnostics = check(&source.path, &source.document, &self.forms);
+        let outcome = if diagnostics.iter().any(Diagnostic::is_error) {
+            Outcome::Failed
+        } else {
+            self.render_and_typeset(source).unwrap_or_else(|found| {
+                diagnostics.extend(found);
+                Outcome::Failed
+            })
+        };
+        DocReport {
+            path: source.path.clone(),
+            outcome,
+            diagnostics,
+        }
+    }
+
+    fn render_and_typeset(&self, source: &Source) -> Result<Outcome, Vec<Diagnostic>> {
+        let main = self
+            .renderer
+            .render(&source.document)
+            .map_err(|e| vec![self.template_error(e)])?;
+        if let Some(dir) = &self.options.emit_typst {
+            self.emit_typst(&dir.join(source.relative.with_extension("")), &main)
+                .map_err(|e| vec![io_error(&source.path, "cannot write the Typst sources", &e)])?;
+        }
+        let outputs = Outputs::new(&self.options.out, &source.relative);
+        let stamp = self.stamp(&main);
+        if !self.options.force && outputs.up_to_date(&stamp) {
+            return Ok(Outcome::UpToDate);
+        }
+        let typeset = self.typesetter.typeset(&main).map_err(|problems| {
+            problems
+                .into_iter()
+                .map(|p| self.typst_error(source, &main, p))
+                .collect::<Vec<_>>()
+        })?;
+        outputs
+            .write(&typeset.pdf, typeset.html.as_bytes(), &stamp)
+            .map_err(|e| vec![io_error(&source.path, "cannot write the outputs", &e)])?;
+        Ok(Outcome::Built {
+            pages: typeset.pages,
+        })
+    }
+
+    fn stamp(&self, main: &str) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(&self.run_digest);
+        hasher.update(main);
+        hex(&hasher.finalize())
+    }
+
+    fn emit_typst(&self, dir: &Path, main: &str) -> std::io::Result<()> {
+        write_atomic(&dir.join("main.typ"), main.as_bytes())?;
+        for (path, bytes) in self.typesetter.support_files() {
+            write_atomic(&dir.join(path.trim_start_matches('/')), bytes)?;
+        }
+        Ok(())
+    }
+
+    fn template_error(&self, error: RenderError) -> Diagnostic {
+        let origin = self
+            .store
+            .get(&error.template)
+            .map_or_else(|| PathBuf::from(&error.template), |f| f.origin.clone());
+        Diagnostic::error(&origin, Loc::new(error.line, 0), "template", error.message)
+    }
+
+    /// Locates a Typst finding: in a template file where it points into one,
+    /// otherwise in the data file, at the first place the offending text is
+    /// written when that can be found.
+    fn typst_error(&self, source: &Source, main: &str, problem: Problem) -> Diagnostic {
+        let template = problem
+            .file
+            .as_deref()
+            .filter(|f| *f != crate::typeset::MAIN);
+        match template.and_then(|f| self.store.get(f.trim_start_matches('/'))) {
+            Some(file) => Diagnostic::error(
+                &file.origin,
+                Loc::new(problem.line, problem.column),
+                "typst",
+                problem.message,
+            ),
+            None => {
+                let loc = glyph_location(&source.path, &problem.message).unwrap_or_default();
+                let near = main
+                    .lines()
+                    .nth(problem.line.saturating_sub(1) as usize)
+                    .unwrap_or_default();
+                let message = match problem.file {
+                    Some(_) => format!(
+                        "{} (generated main.typ {}:{}: {})",
+                        problem.message,
+                        problem.line,
+                        problem.column,
+                        near.trim()
+                    ),
+                    None => problem.message,
+                };
+                Diagnostic::error(&source.path, loc, "typst", message)
+                    .with_hint("run `jixiao build --emit-typst DIR` to see the generated Typst")
+            }
+        }
+    }
+}
+
+/// Where a character that no font can show is first written in the data file.
+fn glyph_location(path: &Path, message: &str) -> Option<Loc> {
+    let wanted = message.split('“').nth(1)?.chars().next()?;
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines().enumerate().find_map(|(i, line)| {
+        let column = line.chars().position(|c| c == wanted)?;
+        Some(Loc::new(i as u32 + 1, column as u32 + 1))
+    })
+}
+
+fn io_error(path: &Path, what: &str, error: &std::io::Error) -> Diagnostic {
+    Diagnostic::error(path, Loc::default(), "io", format!("{what}: {error}"))
+}
+
+/// The files a document writes under the output folder.
+struct Outputs {
+    pdf: PathBuf,
+    html: PathBuf,
+    stamp: PathBuf,
+}
+
+impl Outputs {
+    fn new(out: &Path, relative: &Path) -> Self {
+        Self {
+            pdf: out.join(relative.with_extension("pdf")),
+            html: out.join(relative.with_extension("html")),
+            stamp: out.join(".stamps").join(relative.with_extension("sha256")),
+        }
+    }
+
+    fn up_to_date(&self, stamp: &str) -> bool {
+        self.pdf.is_file()
+            && self.html.is_file()
+            && std::fs::read_to_string(&self.stamp).is_ok_and(|s| s == stamp)
+    }
+
+    fn write(&self, pdf: &[u8], html: &[u8], stamp: &str) -> std::io::Result<()> {
+        write_atomic(&self.pdf, pdf)?;
+        write_atomic(&self.html, html)?;
+        write_atomic(&self.stamp, stamp.as_bytes())
+    }
+}
+
+/// Writes `bytes` to a temporary file beside `path` and renames it into place.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&temporary, bytes)?;
+    std::fs::rename(&temporary, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&temporary);
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

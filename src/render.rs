@@ -1,0 +1,162 @@
+//! Data + form template → Typst source.
+//!
+//! Templates are Typst with minijinja tags. No data value is ever spliced into
+//! Typst markup: the formatter prints every `{{ value }}` as a Typst string
+//! literal, so a `#`, `$`, `[` or `"` in the data is text, never markup. The
+//! template writes `#{{ v }};` in markup and `{{ v }}` in code.
+
+use std::collections::BTreeMap;
+
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::{Serde, ValueKind};
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior, Value};
+
+use crate::model::Document;
+use crate::templates::TemplateStore;
+
+/// Bounds template work, so that a template loop cannot hang a batch.
+const FUEL: u64 = 50_000_000;
+
+/// A template error, located in the template file.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct RenderError {
+    pub template: String,
+    pub line: u32,
+    pub message: String,
+}
+
+/// The template engine for one run, shared by all documents.
+pub struct Renderer {
+    env: Environment<'static>,
+}
+
+impl Renderer {
+    pub fn new(store: &TemplateStore) -> Result<Self, Error> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_auto_escape_callback(|_| AutoEscape::None);
+        env.set_formatter(typst_formatter);
+        env.set_fuel(Some(FUEL));
+        env.set_syntax(
+            SyntaxConfig::builder()
+                .trim_blocks(true)
+                .lstrip_blocks(true)
+                .keep_trailing_newline(true)
+                .build()?,
+        );
+        env.remove_filter("safe");
+        env.remove_filter("escape");
+        env.remove_filter("e");
+        let sources: BTreeMap<String, String> = store
+            .files()
+            .filter(|(path, _)| path.ends_with(".j2"))
+            .map(|(path, file)| {
+                (
+                    path.to_owned(),
+                    String::from_utf8_lossy(&file.bytes).into_owned(),
+                )
+            })
+            .collect();
+        env.set_loader(move |name| Ok(sources.get(name).cloned()));
+        Ok(Self { env })
+    }
+
+    /// Renders the `main.typ` of a document in its form.
+    pub fn render(&self, document: &Document) -> Result<String, RenderError> {
+        let name = TemplateStore::form_entry(&document.form.value);
+        let template = self
+            .env
+            .get_template(&name)
+            .map_err(|e| located(&name, &e))?;
+        let context = minijinja::context! { doc => Value::from(Serde(document)) };
+        template.render(context).map_err(|e| located(&name, &e))
+    }
+}
+
+fn located(template: &str, error: &Error) -> RenderError {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    RenderError {
+        template: error.name().unwrap_or(template).to_owned(),
+        line: error.line().unwrap_or(0) as u32,
+        message,
+    }
+}
+
+/// Prints text as a Typst string literal and a whole number as a Typst
+/// integer; anything else is an error, so a list or a float cannot slip into
+/// a document.
+fn typst_formatter(out: &mut minijinja::Output, _: &mut State, value: &Value) -> Result<(), Error> {
+    let literal = match value.kind() {
+        ValueKind::String => typst_string(value.as_str().unwrap_or_default()),
+        ValueKind::Number if value.is_integer() => format!("({value})"),
+        kind => {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("a template can print only text and whole numbers, not a {kind}"),
+            ));
+        }
+    };
+    out.write_str(&literal).map_err(Error::from)
+}
+
+/// A Typst string literal for `text`.
+pub fn typst_string(text: &str) -> String {
+    let mut literal = String::with_capacity(text.len() + 2);
+    literal.push('"');
+    for c in text.chars() {
+        match c {
+            '\\' => literal.push_str("\\\\"),
+            '"' => literal.push_str("\\\""),
+            '\n' => literal.push_str("\\n"),
+            '\r' => literal.push_str("\\r"),
+            '\t' => literal.push_str("\\t"),
+            c if c.is_control() => literal.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => literal.push(c),
+        }
+    }
+    literal.push('"');
+    literal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string_literals_escape_what_typst_would_read() {
+        assert_eq!(typst_string(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(typst_string("x\ny\u{1}"), r#""x\ny\u{1}""#);
+        assert_eq!(typst_string("#[$]{{x}}"), "\"#[$]{{x}}\"");
+    }
+
+    fn render_source(source: &str, ctx: Value) -> Result<String, Error> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_formatter(typst_formatter);
+        env.remove_filter("safe");
+        env.render_str(source, ctx)
+    }
+
+    #[test]
+    fn every_value_is_printed_as_a_literal() {
+        let ctx = minijinja::context! { s => "#set page(width: 1pt)", n => 2022 };
+        assert_eq!(
+            render_source("#{{ s }}; {{ n }}", ctx).unwrap(),
+            "#\"#set page(width: 1pt)\"; (2022)"
+        );
+    }
+
+    #[test]
+    fn lists_floats_undefined_and_safe_are_refused() {
+        assert!(render_source("{{ xs }}", minijinja::context! { xs => vec![1] }).is_err());
+        assert!(render_source("{{ f }}", minijinja::context! { f => 1.5 }).is_err());
+        assert!(render_source("{{ nope }}", minijinja::context! {}).is_err());
+        assert!(render_source("{{ s|safe }}", minijinja::context! { s => "x" }).is_err());
+    }
+}

@@ -1,0 +1,252 @@
+//! Typst source → PDF and HTML, in process.
+//!
+//! One [`Typesetter`] per run holds the fonts, the standard library and the
+//! template files; each document only brings its rendered `main.typ`.
+
+mod fonts;
+mod world;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use typst::diag::{SourceDiagnostic, Warned};
+use typst::foundations::Smart;
+use typst::layout::{Frame, FrameItem};
+use typst::syntax::Source;
+use typst::utils::LazyHash;
+use typst::{Feature, Library, LibraryExt, World, WorldExt};
+use typst_html::HtmlDocument;
+use typst_layout::PagedDocument;
+use typst_pdf::PdfOptions;
+
+use fonts::Fonts;
+pub use fonts::{MissingRole, RoleCandidates};
+use world::{DocWorld, Served, Shared, file_id};
+pub use world::{FONTS_JSON, MAIN};
+
+use crate::templates::TemplateStore;
+
+/// The file in the templates folder that lists the font families of each role.
+pub const FONT_ROLES: &str = "fonts.yaml";
+
+/// Typst's note that HTML export is experimental: it is the same for every
+/// document and says nothing about the document.
+const HTML_EXPERIMENTAL: &str = "html export is under active development and incomplete";
+
+/// Why the typesetter could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("the templates have no {FONT_ROLES}")]
+    NoFontRoles,
+    #[error("{FONT_ROLES}: {0}")]
+    BadFontRoles(String),
+    #[error(transparent)]
+    MissingRole(#[from] MissingRole),
+    #[error("the template path “{0}” cannot be served to Typst")]
+    BadPath(String),
+}
+
+/// A Typst finding, located in the virtual file it points into.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The virtual path (`/main.typ`, `/lib/gov.typ`), if the finding has one.
+    pub file: Option<String>,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+/// The outputs of one document.
+pub struct Typeset {
+    pub pdf: Vec<u8>,
+    pub html: String,
+    pub pages: usize,
+}
+
+/// Compiles documents; one per run, shared by all threads.
+pub struct Typesetter {
+    shared: Shared,
+}
+
+impl Typesetter {
+    /// Finds the fonts (system and `font_dirs`) and prepares the template files.
+    pub fn new(store: &TemplateStore, font_dirs: &[PathBuf]) -> Result<Self, SetupError> {
+        let roles = store.get(FONT_ROLES).ok_or(SetupError::NoFontRoles)?;
+        let roles: RoleCandidates = serde_saphyr::from_slice(&roles.bytes)
+            .map_err(|e| SetupError::BadFontRoles(e.to_string()))?;
+        let fonts = Fonts::discover(font_dirs, &roles)?;
+        let mut files = HashMap::new();
+        for (path, bytes) in served_files(store, &fonts) {
+            let id = file_id(&path).ok_or_else(|| SetupError::BadPath(path.clone()))?;
+            files.insert(id, Served::new(id, bytes, path.ends_with(".typ")));
+        }
+        let main = file_id(MAIN).ok_or_else(|| SetupError::BadPath(MAIN.to_owned()))?;
+        let library = Library::builder()
+            .with_features([Feature::Html].into_iter().collect())
+            .build();
+        Ok(Self {
+            shared: Shared {
+                library: LazyHash::new(library),
+                fonts,
+                files,
+                main,
+            },
+        })
+    }
+
+    /// The font families chosen for each role.
+    pub fn font_roles(&self) -> &std::collections::BTreeMap<String, Vec<String>> {
+        &self.shared.fonts.roles
+    }
+
+    /// Every file a document may read besides its `main.typ`, by virtual path:
+    /// what `--emit-typst` writes next to it.
+    pub fn support_files(&self) -> Vec<(String, &[u8])> {
+        let mut files: Vec<_> = self
+            .shared
+            .files
+            .iter()
+            .map(|(id, served)| {
+                (
+                    id.vpath().get_with_slash().to_owned(),
+                    served.bytes.as_slice(),
+                )
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// Compiles a rendered `main.typ` to PDF and HTML.
+    ///
+    /// Any Typst warning fails the document: an unknown font, a glyph no font
+    /// has, content that HTML export would drop. A published document must be
+    /// exactly what the data says.
+    pub fn typeset(&self, main: &str) -> Result<Typeset, Vec<Problem>> {
+        let world = DocWorld {
+            shared: &self.shared,
+            main: Source::new(self.shared.main, main.to_owned()),
+        };
+        let paged = finish(&world, typst::compile::<PagedDocument>(&world))?;
+        missing_glyphs(&paged).map_or(Ok(()), Err)?;
+        let html_doc = finish(&world, typst::compile::<HtmlDocument>(&world))?;
+        let problems = |errors| to_problems(&world, errors);
+        let pdf = typst_pdf::pdf(&paged, &pdf_options()).map_err(problems)?;
+        let html =
+            typst_html::html(&html_doc, &typst_html::HtmlOptions::default()).map_err(problems)?;
+        Ok(Typeset {
+            pdf,
+            html,
+            pages: paged.pages().len(),
+        })
+    }
+}
+
+/// The same options the typst CLI uses by default, so that `--emit-typst`
+/// output compiled by the CLI gives the same PDF.
+fn pdf_options() -> PdfOptions {
+    PdfOptions {
+        ident: Smart::Auto,
+        creator: Smart::Auto,
+        timestamp: None,
+        page_ranges: None,
+        standards: Default::default(),
+        tagged: true,
+        pretty: false,
+    }
+}
+
+fn served_files(store: &TemplateStore, fonts: &Fonts) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = store
+        .files()
+        .filter(|(path, _)| !path.ends_with(".j2") && *path != FONT_ROLES)
+        .map(|(path, file)| (format!("/{path}"), file.bytes.clone()))
+        .collect();
+    files.push((FONTS_JSON.to_owned(), fonts.roles_json().into_bytes()));
+    files
+}
+
+fn finish<T>(
+    world: &DocWorld,
+    warned: Warned<typst::diag::SourceResult<T>>,
+) -> Result<T, Vec<Problem>> {
+    let warnings: Vec<SourceDiagnostic> = warned
+        .warnings
+        .into_iter()
+        .filter(|w| !w.message.starts_with(HTML_EXPERIMENTAL))
+        .collect();
+    match warned.output {
+        Ok(output) if warnings.is_empty() => Ok(output),
+        Ok(_) => Err(to_problems(world, warnings)),
+        Err(errors) => Err(to_problems(world, errors.into_iter().chain(warnings))),
+    }
+}
+
+fn to_problems(
+    world: &DocWorld,
+    diagnostics: impl IntoIterator<Item = SourceDiagnostic>,
+) -> Vec<Problem> {
+    diagnostics
+        .into_iter()
+        .map(|d| problem(world, &d))
+        .collect()
+}
+
+fn problem(world: &DocWorld, diagnostic: &SourceDiagnostic) -> Problem {
+    let mut message = diagnostic.message.to_string();
+    for hint in &diagnostic.hints {
+        message.push_str(&format!(" (hint: {})", hint.v));
+    }
+    let id = diagnostic.span.id();
+    let position = id
+        .zip(world.range(diagnostic.span))
+        .and_then(|(id, range)| {
+            let source = world.source(id).ok()?;
+            let (line, column) = source.lines().byte_to_line_column(range.start)?;
+            Some((line as u32 + 1, column as u32 + 1))
+        });
+    let (line, column) = position.unwrap_or((0, 0));
+    Problem {
+        file: id.map(|id| id.vpath().get_with_slash().to_owned()),
+        line,
+        column,
+        message,
+    }
+}
+
+/// Glyphs no font could show: Typst draws a blank box and says nothing, so
+/// they are looked for in the laid-out pages.
+fn missing_glyphs(document: &PagedDocument) -> Option<Vec<Problem>> {
+    let mut missing = Vec::new();
+    for page in document.pages() {
+        collect_missing(&page.frame, &mut missing);
+    }
+    missing.sort();
+    missing.dedup();
+    (!missing.is_empty()).then(|| {
+        missing
+            .into_iter()
+            .map(|c| Problem {
+                file: None,
+                line: 0,
+                column: 0,
+                message: format!("no font has a glyph for “{c}” (U+{:04X})", c as u32),
+            })
+            .collect()
+    })
+}
+
+fn collect_missing(frame: &Frame, missing: &mut Vec<char>) {
+    for (_, item) in frame.items() {
+        match item {
+            FrameItem::Group(group) => collect_missing(&group.frame, missing),
+            FrameItem::Text(text) => missing.extend(
+                text.glyphs
+                    .iter()
+                    .filter(|g| g.id == 0)
+                    .flat_map(|g| text.text[g.range()].chars()),
+            ),
+            _ => {}
+        }
+    }
+}

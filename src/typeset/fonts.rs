@@ -1,0 +1,142 @@
+//! Fonts: found once per run, chosen by role, shared by all documents.
+//!
+//! An official document names its faces by role (title in 小标宋, body in
+//! 仿宋, headings in 黑体, 楷体 for emphasis). `templates/fonts.yaml` lists,
+//! for each role, the families to use in order of preference: the office's
+//! own fonts first, open fallbacks last. Only the families actually installed
+//! are handed to Typst, so an office with 方正小标宋 gets it and a fresh
+//! machine gets Noto, and Typst never sees an unknown family.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use typst::foundations::Bytes;
+use typst::text::{Font, FontBook, FontInfo};
+use typst::utils::LazyHash;
+use typst_kit::fonts::{FontPath, FontSource, FontStore};
+
+/// Font roles and their candidate families, as `templates/fonts.yaml` writes them.
+pub type RoleCandidates = BTreeMap<String, Vec<String>>;
+
+/// A role none of whose families is installed.
+#[derive(Debug, thiserror::Error)]
+#[error("no font is installed for the role “{role}”: install one of {}", candidates.join(", "))]
+pub struct MissingRole {
+    pub role: String,
+    pub candidates: Vec<String>,
+}
+
+/// The fonts of a run and the families chosen for each role.
+pub struct Fonts {
+    store: FontStore,
+    /// For each role, the installed candidate families in order of preference.
+    pub roles: BTreeMap<String, Vec<String>>,
+}
+
+impl Fonts {
+    /// Finds the system's fonts and those under `dirs`, and chooses a family
+    /// list for every role.
+    pub fn discover(dirs: &[PathBuf], candidates: &RoleCandidates) -> Result<Self, MissingRole> {
+        let mut found: Vec<(FontPath, FontInfo)> = typst_kit::fonts::system().collect();
+        for dir in dirs.iter().filter(|d| d.is_dir()) {
+            found.extend(typst_kit::fonts::scan(dir));
+        }
+        let mut store = FontStore::new();
+        store.extend(share_files(found));
+        let roles = choose(store.book(), candidates)?;
+        Ok(Self { store, roles })
+    }
+
+    pub fn book(&self) -> &LazyHash<FontBook> {
+        self.store.book()
+    }
+
+    pub fn font(&self, index: usize) -> Option<Font> {
+        self.store.font(index)
+    }
+
+    /// The chosen families as the JSON the shared Typst styles read.
+    pub fn roles_json(&self) -> String {
+        serde_json::to_string_pretty(&self.roles).unwrap_or_default()
+    }
+}
+
+fn choose(
+    book: &FontBook,
+    candidates: &RoleCandidates,
+) -> Result<BTreeMap<String, Vec<String>>, MissingRole> {
+    candidates
+        .iter()
+        .map(|(role, families)| {
+            let installed: Vec<String> = families
+                .iter()
+                .filter(|f| book.contains_family(&f.to_lowercase()))
+                .cloned()
+                .collect();
+            if installed.is_empty() {
+                return Err(MissingRole {
+                    role: role.clone(),
+                    candidates: families.clone(),
+                });
+            }
+            Ok((role.clone(), installed))
+        })
+        .collect()
+}
+
+/// Replaces per-face file paths with sources that read each file once.
+///
+/// A CJK collection (`.ttc`) holds a dozen faces in 20–30 MB; loading each
+/// face used with its own read would hold several copies of the file.
+fn share_files(found: Vec<(FontPath, FontInfo)>) -> Vec<(SharedFace, FontInfo)> {
+    let mut files: HashMap<PathBuf, Arc<FontFile>> = HashMap::new();
+    found
+        .into_iter()
+        .map(|(path, info)| {
+            let file = files
+                .entry(path.path.clone())
+                .or_insert_with(|| {
+                    Arc::new(FontFile {
+                        path: path.path,
+                        data: OnceLock::new(),
+                    })
+                })
+                .clone();
+            (
+                SharedFace {
+                    file,
+                    index: path.index,
+                },
+                info,
+            )
+        })
+        .collect()
+}
+
+struct FontFile {
+    path: PathBuf,
+    data: OnceLock<Option<Bytes>>,
+}
+
+impl FontFile {
+    fn bytes(&self) -> Option<Bytes> {
+        self.data.get_or_init(|| read(&self.path)).clone()
+    }
+}
+
+fn read(path: &Path) -> Option<Bytes> {
+    std::fs::read(path).ok().map(Bytes::new)
+}
+
+/// One face of a font file that is read at most once.
+struct SharedFace {
+    file: Arc<FontFile>,
+    index: u32,
+}
+
+impl FontSource for SharedFace {
+    fn load(&self) -> Option<Font> {
+        Font::new(self.file.bytes()?, self.index)
+    }
+}

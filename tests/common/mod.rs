@@ -1,0 +1,181 @@
+//! Shared by the end-to-end tests: one build of the real `data/` per test
+//! binary, and the tools that read the outputs back.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn jixiao(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("jixiao runs")
+}
+
+/// A fresh folder under the target directory, removed and recreated.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = root().join("target").join("test-scratch").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The outputs of building the real `data/` once, with `--emit-typst`.
+pub struct Built {
+    pub out: PathBuf,
+    pub typst: PathBuf,
+}
+
+pub fn built() -> &'static Built {
+    static BUILT: OnceLock<Built> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let dir = scratch("built");
+        let (out, typst) = (dir.join("out"), dir.join("typst"));
+        let run = jixiao(&[
+            "build",
+            "--data",
+            "data",
+            "--out",
+            out.to_str().unwrap(),
+            "--emit-typst",
+            typst.to_str().unwrap(),
+        ]);
+        assert!(
+            run.status.success(),
+            "building data/ failed:\n{}{}",
+            String::from_utf8_lossy(&run.stdout),
+            String::from_utf8_lossy(&run.stderr)
+        );
+        Built { out, typst }
+    })
+}
+
+pub fn tool(program: &str, args: &[&str]) -> Output {
+    let output = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} runs (make deps installs it): {e}"));
+    assert!(
+        output.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// The text of a PDF in content-stream order (`pdftotext -raw`), which keeps
+/// each table cell's lines together.
+pub fn pdf_text(pdf: &Path) -> String {
+    let out = tool(
+        "pdftotext",
+        &["-raw", "-enc", "UTF-8", pdf.to_str().unwrap(), "-"],
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The visible text of an HTML page's body: tags dropped, entities decoded.
+pub fn html_text(html: &str) -> String {
+    let body = html.find("<body").map_or(html, |i| &html[i..]);
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    decode_entities(&text)
+}
+
+fn decode_entities(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let Some(end) = rest.find(';').filter(|&e| e <= 10) else {
+            out.push('&');
+            rest = &rest[1..];
+            continue;
+        };
+        let entity = &rest[1..end];
+        let decoded = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            "nbsp" => Some('\u{a0}'),
+            e if e.starts_with("#x") => u32::from_str_radix(&e[2..], 16)
+                .ok()
+                .and_then(char::from_u32),
+            e if e.starts_with('#') => e[1..].parse().ok().and_then(char::from_u32),
+            _ => None,
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Text compared as the fidelity measure asks: whitespace ignored,
+/// full-width forms folded to half-width.
+pub fn normalize(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c as u32 {
+            0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+/// The text cells of a seed: its tab- and line-separated pieces, without the
+/// extraction artefacts the seeds' README names (`<p>` tags, `[bookmark: …]`).
+pub fn seed_cells(seed: &str) -> Vec<String> {
+    let mut cleaned = seed.replace("<p>", "\t").replace("</p>", "\t");
+    while let Some(start) = cleaned.find("[bookmark:") {
+        let end = cleaned[start..]
+            .find(']')
+            .map_or(cleaned.len(), |e| start + e + 1);
+        cleaned.replace_range(start..end, "");
+    }
+    cleaned
+        .split(['\t', '\n'])
+        .map(normalize)
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+/// The share of `cells` found in `text`, and the cells that were not.
+pub fn fidelity(cells: &[String], text: &str) -> (f64, Vec<String>) {
+    let text = normalize(text);
+    let missing: Vec<String> = cells
+        .iter()
+        .filter(|c| !text.contains(c.as_str()))
+        .cloned()
+        .collect();
+    let found = cells.len() - missing.len();
+    (found as f64 / cells.len().max(1) as f64, missing)
+}

@@ -1,0 +1,22 @@
+//! The Typst that each real data file renders to, as snapshots for review:
+//! a change to a form or to the data shows up as a diff of the generated source.
+
+use std::path::Path;
+
+use jixiao::load::load_file;
+use jixiao::render::Renderer;
+use jixiao::templates::TemplateStore;
+
+fn rendered(data: &str) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let document = load_file(&root.join(data)).unwrap();
+    Renderer::new(&TemplateStore::built_in())
+        .unwrap()
+        .render(&document)
+        .unwrap()
+}
+
+#[test]
+fn dongguan_rd() {
+    insta::assert_snapshot!(rendered("data/2022/dongguan-rd.yaml"));
+}
