@@ -10,8 +10,13 @@ pub fn check(path: &Path, document: &Document, forms: &[&str]) -> Vec<Diagnostic
     let mut found = Vec::new();
     check_form(path, document, forms, &mut found);
     check_year(path, document, &mut found);
-    if let Some(target) = &document.department_target {
-        check_table(path, &target.indicators, &mut found);
+    let department_table = document
+        .department_target
+        .as_ref()
+        .and_then(|t| t.indicators.as_ref());
+    let project_tables = document.projects.iter().map(|p| &p.indicators);
+    for table in department_table.into_iter().chain(project_tables) {
+        check_table(path, table, &mut found);
     }
     found
 }

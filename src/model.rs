@@ -5,15 +5,38 @@
 //! so that a misspelt key cannot silently drop a field from a published
 //! document.
 
+/// Serde for types written as text in the data file: parsed once when the
+/// file is read (a bad value is an error at its line and column), printed
+/// exactly as written.
+macro_rules! text_serde {
+    ($type:ty) => {
+        impl<'de> serde::Deserialize<'de> for $type {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(deserializer)?;
+                text.parse().map_err(serde::de::Error::custom)
+            }
+        }
+
+        impl serde::Serialize for $type {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+    };
+}
+use text_serde;
+
 mod date;
 mod located;
 mod money;
+mod when;
 
 use serde::{Deserialize, Serialize};
 
 pub use date::{Date, DateError};
 pub use located::{Loc, Located, Text};
 pub use money::{Money, MoneyError};
+pub use when::{When, WhenError, WhenKind};
 
 /// One department's disclosure: one data file, one PDF, one HTML page.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -30,29 +53,210 @@ pub struct Document {
     /// The approval or publication date, when the document states one.
     #[serde(default)]
     pub date: Option<Located<Date>>,
+    /// A label printed above the title, such as 附件3 or 第一部分.
+    #[serde(default)]
+    pub part: Option<Text>,
     /// Paragraphs before the tables, e.g. the notice citing the approving documents.
     #[serde(default)]
     pub preamble: Vec<Text>,
     /// 部门整体支出绩效目标: the department's target for its whole budget.
     #[serde(default)]
     pub department_target: Option<DepartmentTarget>,
+    /// 项目支出绩效目标: one target table per spending project.
+    #[serde(default)]
+    pub projects: Vec<Project>,
 }
 
 /// The target for a department's whole budget (部门整体支出绩效目标).
+///
+/// Forms show different parts of it: 东莞 its key and other tasks, 无锡 its
+/// statutory functions, 攀枝花 its budget split, 承德 a narrative.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DepartmentTarget {
-    /// 总体绩效目标, one entry per published paragraph.
+    /// 总体绩效目标 (年度主要任务及拟达到的目标), one entry per paragraph.
     #[serde(default)]
     pub goals: Vec<Text>,
+    /// The department's budget and its split, where the form states it.
+    #[serde(default)]
+    pub budget: Option<Budget>,
     /// 年度重点工作任务.
     #[serde(default)]
     pub key_tasks: Vec<KeyTask>,
     /// 其他需完成的任务, with their amounts.
     #[serde(default)]
     pub other_tasks: Vec<OtherTask>,
-    /// The indicator table (绩效指标).
+    /// Targets by statutory function (职能 → 工作及项目 → 年度目标).
+    #[serde(default)]
+    pub functions: Vec<Function>,
+    /// 分项绩效目标: a target and its indicators, in prose, per spending line.
+    #[serde(default)]
+    pub sub_targets: Vec<SubTarget>,
+    /// 工作保障措施.
+    #[serde(default)]
+    pub safeguards: Vec<Safeguard>,
+    /// The indicator table (绩效指标), where the form has one.
+    #[serde(default)]
+    pub indicators: Option<IndicatorTable>,
+}
+
+/// The unit amounts are written in; a document keeps the unit it was approved in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub enum Unit {
+    #[serde(rename = "元")]
+    Yuan,
+    #[serde(rename = "万元")]
+    TenThousandYuan,
+}
+
+/// A department's budget: the total of its 财政拨款 and its split into
+/// 人员经费, 公用经费 and 项目经费.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Budget {
+    pub unit: Located<Unit>,
+    pub total: Located<Money>,
+    pub personnel: Located<Money>,
+    pub public: Located<Money>,
+    pub projects: Located<Money>,
+}
+
+/// A statutory function (职能（二级专项）) and the work done under it.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Function {
+    pub name: Text,
+    pub works: Vec<Work>,
+}
+
+/// A work item or project (工作及项目名称) and its yearly targets.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Work {
+    pub name: Text,
+    pub targets: Vec<WorkTarget>,
+}
+
+/// A yearly target (年度目标) and its value (目标值).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkTarget {
+    pub name: Text,
+    pub value: Text,
+}
+
+/// A spending line's target and indicators, written as prose.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubTarget {
+    /// The line's heading, e.g. 召开会议：会议费.
+    pub title: Text,
+    /// 绩效目标.
+    pub target: Text,
+    /// 绩效指标.
+    pub indicators: Text,
+}
+
+/// A safeguard (工作保障措施): a paragraph, with a heading line where the
+/// document gives one.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Safeguard {
+    #[serde(default)]
+    pub title: Option<Text>,
+    pub text: Text,
+}
+
+/// A spending project's target (项目支出绩效目标).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Project {
+    /// 项目名称.
+    pub name: Text,
+    /// The heading of the project's table as published, where the form takes
+    /// it from the data (承德: 1、2022年度会议费项目绩效目标表).
+    #[serde(default)]
+    pub title: Option<Text>,
+    /// 项目类别 / 项目属性, e.g. 经常性项目.
+    #[serde(default)]
+    pub category: Option<Text>,
+    /// 主管部门.
+    #[serde(default)]
+    pub supervisor: Option<Text>,
+    /// 实施单位 / 预算单位.
+    #[serde(default)]
+    pub implementer: Option<Text>,
+    /// 开始时间 / 计划开始日期.
+    #[serde(default)]
+    pub start: Option<Located<When>>,
+    /// 完成时间 / 计划完成日期.
+    #[serde(default)]
+    pub end: Option<Located<When>>,
+    /// 项目资金.
+    #[serde(default)]
+    pub funds: Option<Funds>,
+    /// 项目经费情况说明 (松江).
+    #[serde(default)]
+    pub explanation: Option<Explanation>,
+    /// 项目总目标 over the whole project period.
+    #[serde(default)]
+    pub overall_goal: Option<Text>,
+    /// 年度目标 (年度总目标, 绩效目标).
+    #[serde(default)]
+    pub goal: Option<Text>,
     pub indicators: IndicatorTable,
+}
+
+/// A project's funds and their sources, in the unit of the form.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Funds {
+    pub unit: Located<Unit>,
+    /// 项目资金总额 / 年度资金总额.
+    pub total: Located<Money>,
+    /// 财政资金 / 财政拨款.
+    #[serde(default)]
+    pub fiscal: Option<Located<Money>>,
+    /// 其他资金.
+    #[serde(default)]
+    pub other: Option<Located<Money>>,
+    /// The year's request, where the form separates it from the project total.
+    #[serde(default)]
+    pub annual: Option<AnnualFunds>,
+}
+
+/// 年度资金申请: the year's request and its sources.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnnualFunds {
+    /// 年度资金申请总额.
+    pub total: Located<Money>,
+    /// 当年财政拨款.
+    pub appropriation: Located<Money>,
+    /// 上年结转资金.
+    pub carryover: Located<Money>,
+    /// 其他资金.
+    pub other: Located<Money>,
+}
+
+/// 项目经费情况说明: the seven sections 松江 publishes before each table.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Explanation {
+    /// 项目概述.
+    pub overview: Text,
+    /// 立项依据.
+    pub basis: Text,
+    /// 实施主体.
+    pub implementer: Text,
+    /// 实施方案.
+    pub plan: Text,
+    /// 实施周期.
+    pub period: Text,
+    /// 年度预算安排.
+    pub budget: Text,
+    /// 绩效目标.
+    pub target: Text,
 }
 
 /// A key task of the year: 名称 / 主要实施内容 / 期望达到的目标.

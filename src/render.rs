@@ -35,7 +35,7 @@ impl Renderer {
     pub fn new(store: &TemplateStore) -> Result<Self, Error> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.set_auto_escape_callback(|_| AutoEscape::None);
+        env.set_auto_escape_callback(|_| AutoEscape::Custom("typst".into()));
         env.set_formatter(typst_formatter);
         env.set_fuel(Some(FUEL));
         env.set_syntax(
@@ -90,9 +90,13 @@ fn located(template: &str, error: &Error) -> RenderError {
 
 /// Prints text as a Typst string literal and a whole number as a Typst
 /// integer; anything else is an error, so a list or a float cannot slip into
-/// a document.
+/// a document. Macro output, made of template text and printed values, is
+/// written as it is.
 fn typst_formatter(out: &mut minijinja::Output, _: &mut State, value: &Value) -> Result<(), Error> {
     let literal = match value.kind() {
+        // Only template text is safe: a macro's output, whose values were
+        // printed through this formatter. No filter marks data as safe.
+        ValueKind::String if value.is_safe() => value.as_str().unwrap_or_default().to_owned(),
         ValueKind::String => typst_string(value.as_str().unwrap_or_default()),
         ValueKind::Number if value.is_integer() => format!("({value})"),
         kind => {
@@ -138,6 +142,7 @@ mod tests {
     fn render_source(source: &str, ctx: Value) -> Result<String, Error> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_auto_escape_callback(|_| AutoEscape::Custom("typst".into()));
         env.set_formatter(typst_formatter);
         env.remove_filter("safe");
         env.render_str(source, ctx)
@@ -150,6 +155,13 @@ mod tests {
             render_source("#{{ s }}; {{ n }}", ctx).unwrap(),
             "#\"#set page(width: 1pt)\"; (2022)"
         );
+    }
+
+    #[test]
+    fn macro_output_is_template_text_with_printed_values() {
+        let source = "{% macro cell(v) %}cell({{ v }}){% endmacro %}{{ cell(s) }}";
+        let ctx = minijinja::context! { s => "\")#x" };
+        assert_eq!(render_source(source, ctx).unwrap(), r#"cell("\")#x")"#);
     }
 
     #[test]

@@ -7,7 +7,13 @@ mod common;
 use common::*;
 
 /// Each data file and the published document it transcribes.
-const SEEDS: &[(&str, &str)] = &[("2022/dongguan-rd", "004_fbc369268786ce8e.txt")];
+const SEEDS: &[(&str, &str)] = &[
+    ("2022/wuxi-rd", "000_0dda62e1c6d8e6d3.txt"),
+    ("2022/chengde-rd", "001_82546e0ef50f3629.txt"),
+    ("2022/panzhihua-renhe-rd", "002_b088b343cd787761.txt"),
+    ("2022/shanghai-songjiang-rd", "003_66527bd42e637b45.txt"),
+    ("2022/dongguan-rd", "004_fbc369268786ce8e.txt"),
+];
 
 const REQUIRED: f64 = 0.98;
 
@@ -19,9 +25,13 @@ fn seed(name: &str) -> String {
 fn every_seed_s_text_is_in_its_pdf() {
     for (doc, seed_file) in SEEDS {
         let cells = seed_cells(&seed(seed_file));
-        let text = pdf_text(&built().out.join(format!("{doc}.pdf")));
+        let text = pdf_content(&built().out.join(format!("{doc}.pdf")));
         let (share, missing) = fidelity(&cells, &text);
-        println!("{doc}.pdf: {:.1}% of {} cells", share * 100.0, cells.len());
+        println!(
+            "{doc}.pdf: {:.1}% of {} cells; missing: {missing:?}",
+            share * 100.0,
+            cells.len()
+        );
         assert!(
             share >= REQUIRED,
             "{doc}.pdf has {:.1}% of the seed's cells; missing: {missing:#?}",
@@ -36,7 +46,11 @@ fn every_seed_s_text_is_in_its_html_page() {
         let cells = seed_cells(&seed(seed_file));
         let html = std::fs::read_to_string(built().out.join(format!("{doc}.html"))).unwrap();
         let (share, missing) = fidelity(&cells, &html_text(&html));
-        println!("{doc}.html: {:.1}% of {} cells", share * 100.0, cells.len());
+        println!(
+            "{doc}.html: {:.1}% of {} cells; missing: {missing:?}",
+            share * 100.0,
+            cells.len()
+        );
         assert!(
             share >= REQUIRED,
             "{doc}.html has {:.1}% of the seed's cells; missing: {missing:#?}",
@@ -48,7 +62,7 @@ fn every_seed_s_text_is_in_its_html_page() {
 #[test]
 fn the_measure_notices_missing_text() {
     let cells = seed_cells(&seed("004_fbc369268786ce8e.txt"));
-    let text = pdf_text(&built().out.join("2022/dongguan-rd.pdf"));
+    let text = pdf_content(&built().out.join("2022/dongguan-rd.pdf"));
     let half: String = text.chars().take(text.chars().count() / 2).collect();
     let (share, _) = fidelity(&cells, &half);
     assert!(share < REQUIRED, "half the text still scored {share}");

@@ -20,3 +20,28 @@ fn rendered(data: &str) -> String {
 fn dongguan_rd() {
     insta::assert_snapshot!(rendered("data/2022/dongguan-rd.yaml"));
 }
+
+#[test]
+fn wuxi_rd() {
+    insta::assert_snapshot!(rendered("data/2022/wuxi-rd.yaml"));
+}
+
+#[test]
+fn chengde_rd() {
+    insta::assert_snapshot!(rendered("data/2022/chengde-rd.yaml"));
+}
+
+#[test]
+fn panzhihua_renhe_rd() {
+    insta::assert_snapshot!(rendered("data/2022/panzhihua-renhe-rd.yaml"));
+}
+
+#[test]
+fn shanghai_songjiang_rd() {
+    insta::assert_snapshot!(rendered("data/2022/shanghai-songjiang-rd.yaml"));
+}
+
+#[test]
+fn national() {
+    insta::assert_snapshot!(rendered("tests/fixtures/national/2023/example-office.yaml"));
+}

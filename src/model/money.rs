@@ -8,7 +8,6 @@ use std::fmt;
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
-use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 
 /// An amount as written (`921.83`, `1449000.00`, `0`) with its exact value.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,18 +58,7 @@ impl fmt::Display for Money {
     }
 }
 
-impl<'de> Deserialize<'de> for Money {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        text.parse().map_err(de::Error::custom)
-    }
-}
-
-impl Serialize for Money {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.text)
-    }
-}
+super::text_serde!(Money);
 
 #[cfg(test)]
 mod tests {

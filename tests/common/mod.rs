@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod folder_world;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -27,34 +29,39 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// The outputs of building the real `data/` once, with `--emit-typst`.
+/// The outputs of a build with `--emit-typst`.
 pub struct Built {
     pub out: PathBuf,
     pub typst: PathBuf,
 }
 
+/// Builds `data` (relative to the project) into a scratch folder `name`.
+pub fn build(name: &str, data: &str, extra: &[&str]) -> Built {
+    let dir = scratch(name);
+    let (out, typst) = (dir.join("out"), dir.join("typst"));
+    let mut args = vec!["build", "--data", data, "--out", out.to_str().unwrap()];
+    args.extend(["--emit-typst", typst.to_str().unwrap()]);
+    args.extend(extra);
+    let run = jixiao(&args);
+    assert!(
+        run.status.success(),
+        "building {data} failed:\n{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    Built { out, typst }
+}
+
+/// The real `data/`, built once per test binary.
 pub fn built() -> &'static Built {
     static BUILT: OnceLock<Built> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let dir = scratch("built");
-        let (out, typst) = (dir.join("out"), dir.join("typst"));
-        let run = jixiao(&[
-            "build",
-            "--data",
-            "data",
-            "--out",
-            out.to_str().unwrap(),
-            "--emit-typst",
-            typst.to_str().unwrap(),
-        ]);
-        assert!(
-            run.status.success(),
-            "building data/ failed:\n{}{}",
-            String::from_utf8_lossy(&run.stdout),
-            String::from_utf8_lossy(&run.stderr)
-        );
-        Built { out, typst }
-    })
+    BUILT.get_or_init(|| build("built", "data", &[]))
+}
+
+/// The `national` form's example, built once per test binary.
+pub fn built_national() -> &'static Built {
+    static BUILT: OnceLock<Built> = OnceLock::new();
+    BUILT.get_or_init(|| build("built-national", "tests/fixtures/national", &[]))
 }
 
 pub fn tool(program: &str, args: &[&str]) -> Output {
@@ -78,6 +85,23 @@ pub fn pdf_text(pdf: &Path) -> String {
         &["-raw", "-enc", "UTF-8", pdf.to_str().unwrap(), "-"],
     );
     String::from_utf8(out.stdout).unwrap()
+}
+
+/// The PDF's text without the page numbers (`— 1 —`), which would otherwise
+/// cut a paragraph that runs on to the next page in two, as a reader skips them.
+pub fn pdf_content(pdf: &Path) -> String {
+    pdf_text(pdf)
+        .lines()
+        .filter(|line| !is_page_number(line))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn is_page_number(line: &str) -> bool {
+    line.trim()
+        .strip_prefix("— ")
+        .and_then(|l| l.strip_suffix(" —"))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The visible text of an HTML page's body: tags dropped, entities decoded.
