@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use jixiao::check::{RULES, Waived};
 use jixiao::diag::{self, Diagnostic};
 use jixiao::publish::{self, BuildOptions, Outcome, Project, Summary};
 
@@ -38,6 +39,8 @@ enum Command {
         #[arg(long, short, default_value_t = 0)]
         jobs: usize,
     },
+    /// Lists the rules `check` applies, with their codes.
+    Rules,
     /// Loads and validates the data without building anything.
     Check {
         #[command(flatten)]
@@ -91,13 +94,20 @@ fn main() -> ExitCode {
 /// Runs a command; `Ok(false)` when it found errors in the data.
 fn run(cli: Cli) -> Result<bool> {
     match cli.command {
+        Command::Rules => {
+            print_rules();
+            Ok(true)
+        }
         Command::Check { project, format } => {
-            let found = publish::check_project(&project.project())?;
+            let report = publish::check_project(&project.project())?;
             match format {
-                Format::Json => println!("{}", diag::to_json(&found)),
-                Format::Human => print_findings(&found),
+                Format::Json => println!("{}", diag::to_json(&report.diagnostics)),
+                Format::Human => {
+                    print_findings(&report.diagnostics);
+                    print_waived(report.waived.iter());
+                }
             }
-            Ok(!found.iter().any(Diagnostic::is_error))
+            Ok(!report.diagnostics.iter().any(Diagnostic::is_error))
         }
         Command::Build {
             project,
@@ -119,6 +129,7 @@ fn run(cli: Cli) -> Result<bool> {
             })?;
             progress.finish_and_clear();
             print_findings(&summary.diagnostics().cloned().collect::<Vec<_>>());
+            print_waived(summary.waived());
             print_summary(&summary);
             Ok(summary.count(|o| *o == Outcome::Failed) == 0)
         }
@@ -146,17 +157,50 @@ fn print_findings(found: &[Diagnostic]) {
     }
 }
 
+fn print_rules() {
+    for rule in RULES {
+        println!(
+            "{:<24} {:<8} {:<13} {}",
+            rule.code,
+            rule.severity.to_string(),
+            rule.family.name(),
+            rule.summary
+        );
+    }
+}
+
+/// Acknowledged findings, each with the reason its data file gives.
+fn print_waived<'a>(waived: impl Iterator<Item = &'a Waived>) {
+    let waived: Vec<&Waived> = waived.collect();
+    if waived.is_empty() {
+        return;
+    }
+    println!("waived ({}):", waived.len());
+    for w in waived {
+        let d = &w.diagnostic;
+        println!(
+            "  {}:{}: {}: {} — {}",
+            d.file.display(),
+            d.loc,
+            d.code,
+            d.message,
+            w.why
+        );
+    }
+}
+
 fn print_summary(summary: &Summary) {
     let failed: Vec<String> = summary
         .failed()
         .map(|d| d.path.display().to_string())
         .collect();
     let mut line = format!(
-        "built {}, up to date {}, failed {}, {} pages, {:.1} s",
+        "built {}, up to date {}, failed {}, {} pages, {} waived, {:.1} s",
         summary.count(|o| matches!(o, Outcome::Built { .. })),
         summary.count(|o| *o == Outcome::UpToDate),
         failed.len(),
         summary.pages(),
+        summary.waived().count(),
         summary.seconds,
     );
     if !failed.is_empty() {

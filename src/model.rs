@@ -29,6 +29,7 @@ use text_serde;
 mod date;
 mod located;
 mod money;
+mod value;
 mod when;
 
 use serde::{Deserialize, Serialize};
@@ -36,6 +37,7 @@ use serde::{Deserialize, Serialize};
 pub use date::{Date, DateError};
 pub use located::{Loc, Located, Text};
 pub use money::{Money, MoneyError};
+pub use value::{IndicatorValue, Op, Quantity, Shape};
 pub use when::{When, WhenError, WhenKind};
 
 /// One department's disclosure: one data file, one PDF, one HTML page.
@@ -65,6 +67,25 @@ pub struct Document {
     /// 项目支出绩效目标: one target table per spending project.
     #[serde(default)]
     pub projects: Vec<Project>,
+    /// Findings of `jixiao check` acknowledged for this approved document,
+    /// which is then published as it is.
+    #[serde(default)]
+    pub waivers: Vec<Waiver>,
+}
+
+/// An acknowledged finding: the rule, the value or name it is about, and why
+/// the document is published anyway.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    /// The rule's code, as `jixiao rules` lists it.
+    pub code: Text,
+    /// What the finding is about: the offending value or name as the finding
+    /// names it, or the project it is in (`部门整体` for the department's own target).
+    #[serde(rename = "where")]
+    pub place: Text,
+    /// Why the document is published with it.
+    pub why: Text,
 }
 
 /// The target for a department's whole budget (部门整体支出绩效目标).
@@ -142,7 +163,7 @@ pub struct Work {
 #[serde(deny_unknown_fields)]
 pub struct WorkTarget {
     pub name: Text,
-    pub value: Text,
+    pub value: Located<IndicatorValue>,
 }
 
 /// A spending line's target and indicators, written as prose.
@@ -315,10 +336,26 @@ pub struct Level2 {
 #[serde(deny_unknown_fields)]
 pub struct Indicator {
     pub name: Text,
-    pub values: Vec<Text>,
+    pub values: Vec<Located<IndicatorValue>>,
 }
 
 impl IndicatorTable {
+    /// The columns that hold target values (指标值, 目标值), as opposed to
+    /// descriptions (绩效指标描述) or their basis (指标值确定依据); all of
+    /// them when no heading says.
+    pub fn value_columns(&self) -> Vec<usize> {
+        let is_value =
+            |h: &str| (h.contains("指标值") || h.contains("目标值")) && !h.contains("依据");
+        let values: Vec<usize> = (0..self.columns.len())
+            .filter(|&i| is_value(&self.columns[i].value))
+            .collect();
+        if values.is_empty() {
+            (0..self.columns.len()).collect()
+        } else {
+            values
+        }
+    }
+
     /// Every indicator with the names of its 一级 and 二级 groups.
     pub fn indicators(&self) -> impl Iterator<Item = (&Level1, &Level2, &Indicator)> {
         self.groups.iter().flat_map(|l1| {

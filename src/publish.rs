@@ -12,7 +12,7 @@ use anyhow::Context;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::check::check;
+use crate::check::{Forms, Waived, check, load_forms};
 use crate::diag::Diagnostic;
 use crate::load::{Loaded, Source, load_dir};
 use crate::model::Loc;
@@ -63,6 +63,8 @@ pub struct DocReport {
     pub path: PathBuf,
     pub outcome: Outcome,
     pub diagnostics: Vec<Diagnostic>,
+    /// Findings the data file acknowledged.
+    pub waived: Vec<Waived>,
 }
 
 /// The outcome of a whole run.
@@ -96,20 +98,37 @@ impl Summary {
     pub fn diagnostics(&self) -> impl Iterator<Item = &Diagnostic> {
         self.documents.iter().flat_map(|d| &d.diagnostics)
     }
+
+    pub fn waived(&self) -> impl Iterator<Item = &Waived> {
+        self.documents.iter().flat_map(|d| &d.waived)
+    }
+}
+
+/// The findings of `check`.
+#[derive(Debug, Default)]
+pub struct CheckReport {
+    pub diagnostics: Vec<Diagnostic>,
+    pub waived: Vec<Waived>,
 }
 
 /// Loads and checks every data file without building anything.
-pub fn check_project(project: &Project) -> anyhow::Result<Vec<Diagnostic>> {
+pub fn check_project(project: &Project) -> anyhow::Result<CheckReport> {
     let store = load_templates(project)?;
-    let forms = store.forms();
+    let forms = load_forms(&store)?;
     let Loaded {
         sources,
-        mut diagnostics,
+        diagnostics,
     } = load_data(project)?;
+    let mut report = CheckReport {
+        diagnostics,
+        waived: Vec::new(),
+    };
     for source in &sources {
-        diagnostics.extend(check(&source.path, &source.document, &forms));
+        let found = check(&source.path, &source.document, &forms);
+        report.diagnostics.extend(found.diagnostics);
+        report.waived.extend(found.waived);
     }
-    Ok(diagnostics)
+    Ok(report)
 }
 
 /// Builds every document; `on_progress` is called once per document, with
@@ -132,6 +151,7 @@ pub fn build(
             path: d.file.clone(),
             outcome: Outcome::Failed,
             diagnostics: vec![d],
+            waived: Vec::new(),
         })
         .collect();
     let typesetter = Typesetter::new(&store, &project.font_dirs).context("cannot set up Typst")?;
@@ -176,7 +196,7 @@ fn load_data(project: &Project) -> anyhow::Result<Loaded> {
 /// What every document of a run shares.
 struct Builder<'a> {
     store: &'a TemplateStore,
-    forms: Vec<&'a str>,
+    forms: Forms,
     renderer: Renderer,
     typesetter: Typesetter,
     options: &'a BuildOptions,
@@ -199,7 +219,7 @@ impl<'a> Builder<'a> {
         }
         Ok(Self {
             store,
-            forms: store.forms(),
+            forms: load_forms(store)?,
             renderer,
             typesetter,
             options,
@@ -208,7 +228,8 @@ impl<'a> Builder<'a> {
     }
 
     fn build_one(&self, source: &Source) -> DocReport {
-        let mut diagnostics = check(&source.path, &source.document, &self.forms);
+        let checked = check(&source.path, &source.document, &self.forms);
+        let mut diagnostics = checked.diagnostics;
         let outcome = if diagnostics.iter().any(Diagnostic::is_error) {
             Outcome::Failed
         } else {
@@ -221,6 +242,7 @@ impl<'a> Builder<'a> {
             path: source.path.clone(),
             outcome,
             diagnostics,
+            waived: checked.waived,
         }
     }
 

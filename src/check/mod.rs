@@ -1,0 +1,212 @@
+//! Target review: what a finance-bureau reviewer would find in a document.
+//!
+//! Every rule of the [catalogue] looks at the typed document and reports
+//! findings with the value it is about. A data file may waive a finding (an
+//! approved document is published as approved); what is waived is reported,
+//! never dropped.
+
+pub mod catalogue;
+mod framework;
+mod money;
+mod plausibility;
+mod repetition;
+mod structure;
+mod time;
+mod tree;
+mod waivers;
+
+use std::path::{Path, PathBuf};
+
+pub use catalogue::{Family, RULES, Rule};
+pub use framework::{FRAMEWORK_FILE, FormRules, Framework, FrameworkError, load_forms};
+
+use crate::diag::Diagnostic;
+use crate::model::{Document, IndicatorTable, Loc};
+
+/// What the checks know about the forms: their names and their frameworks.
+#[derive(Clone, Debug, Default)]
+pub struct Forms {
+    pub rules: std::collections::BTreeMap<String, FormRules>,
+}
+
+impl Forms {
+    pub fn names(&self) -> Vec<&str> {
+        self.rules.keys().map(String::as_str).collect()
+    }
+}
+
+/// A finding before waivers are applied.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub rule: &'static Rule,
+    pub loc: Loc,
+    pub message: String,
+    pub hint: Option<String>,
+    /// What a waiver's `where` may name to acknowledge it: the offending value
+    /// or name, and the table it is in.
+    pub subjects: Vec<String>,
+}
+
+/// A finding a data file acknowledged.
+#[derive(Clone, Debug)]
+pub struct Waived {
+    pub diagnostic: Diagnostic,
+    pub why: String,
+}
+
+/// The outcome of checking one document.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+    pub waived: Vec<Waived>,
+}
+
+/// Checks one document against every rule and applies its waivers.
+pub fn check(path: &Path, document: &Document, forms: &Forms) -> Report {
+    let mut findings = Findings::default();
+    let form = forms.rules.get(&document.form.value);
+    structure::check(document, forms, &mut findings);
+    money::check(document, &mut findings);
+    if let Some(form) = form {
+        tree::check(document, form, &mut findings);
+    }
+    plausibility::check(document, &mut findings);
+    repetition::check(document, &mut findings);
+    time::check(document, &mut findings);
+    waivers::apply(path, document, findings.items)
+}
+
+/// Collects findings as the rules report them.
+#[derive(Default)]
+struct Findings {
+    items: Vec<Finding>,
+}
+
+impl Findings {
+    fn add(&mut self, rule: &'static Rule, loc: Loc, message: String) -> &mut Finding {
+        self.items.push(Finding {
+            rule,
+            loc,
+            message,
+            hint: None,
+            subjects: Vec::new(),
+        });
+        let last = self.items.len() - 1;
+        &mut self.items[last]
+    }
+}
+
+impl Finding {
+    fn hint(&mut self, hint: impl Into<String>) -> &mut Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    fn about(&mut self, subject: impl Into<String>) -> &mut Self {
+        self.subjects.push(subject.into());
+        self
+    }
+
+    fn to_diagnostic(&self, path: &Path) -> Diagnostic {
+        let diagnostic = Diagnostic {
+            file: PathBuf::from(path),
+            loc: self.loc,
+            severity: self.rule.severity,
+            code: self.rule.code,
+            message: self.message.clone(),
+            hint: None,
+        };
+        match &self.hint {
+            Some(hint) => diagnostic.with_hint(hint.clone()),
+            None => diagnostic,
+        }
+    }
+}
+
+/// Where an indicator table stands: the department's own target or a project.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scope<'a> {
+    Department,
+    Project(&'a str),
+}
+
+/// The name a waiver uses for the department's own target.
+const DEPARTMENT: &str = "部门整体";
+
+impl Scope<'_> {
+    fn name(&self) -> &str {
+        match self {
+            Self::Department => DEPARTMENT,
+            Self::Project(name) => name,
+        }
+    }
+}
+
+/// Every indicator table of a document, with where it stands.
+fn tables(document: &Document) -> impl Iterator<Item = (Scope<'_>, &IndicatorTable)> {
+    let department = document
+        .department_target
+        .as_ref()
+        .and_then(|t| t.indicators.as_ref())
+        .map(|t| (Scope::Department, t));
+    let projects = document
+        .projects
+        .iter()
+        .map(|p| (Scope::Project(&p.name.value), &p.indicators));
+    department.into_iter().chain(projects)
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Helpers for the rules' tests: a document from YAML, checked.
+
+    use super::*;
+    use crate::load::parse;
+
+    /// The codes found in a document given as YAML, waivers applied.
+    pub fn codes(yaml: &str) -> Vec<&'static str> {
+        report(yaml).diagnostics.iter().map(|d| d.code).collect()
+    }
+
+    pub fn report(yaml: &str) -> Report {
+        let path = Path::new("t.yaml");
+        let document = parse(path, yaml).unwrap_or_else(|d| panic!("{d}"));
+        check(path, &document, &forms())
+    }
+
+    pub fn forms() -> Forms {
+        let store = crate::templates::TemplateStore::built_in();
+        framework::load_forms(&store).unwrap()
+    }
+
+    /// A 东莞-form document with one project table holding `rows`, each
+    /// `一级/二级/三级/value`.
+    pub fn with_rows(rows: &[(&str, &str, &str, &str)]) -> String {
+        let mut yaml = String::from(
+            "form: national\nyear: 2022\ntitle: t\ndepartment: d\nprojects:\n  - name: 项目甲\n    indicators:\n      columns: [年度指标值]\n      groups:\n",
+        );
+        for (l1, l2, name, value) in rows {
+            yaml.push_str(&format!(
+                "        - name: '{l1}'\n          groups:\n            - name: '{l2}'\n              items:\n                - {{name: '{name}', values: ['{value}']}}\n"
+            ));
+        }
+        yaml
+    }
+
+    /// A complete, correct table: 产出, 效益 and 满意度, with good values.
+    pub const GOOD_ROWS: &[(&str, &str, &str, &str)] = &[
+        ("产出指标", "数量指标", "培训次数", "≥2次"),
+        ("产出指标", "质量指标", "培训合格率", "≥95%"),
+        ("产出指标", "时效指标", "培训及时性", "及时"),
+        ("产出指标", "成本指标", "人均培训成本", "≤550元"),
+        ("效益指标", "社会效益指标", "履职能力", "提升"),
+        ("满意度指标", "服务对象满意度指标", "参训代表满意度", "≥90%"),
+    ];
+
+    /// The good table with one row replaced or added.
+    pub fn good_with(row: (&'static str, &'static str, &'static str, &'static str)) -> String {
+        let mut rows = GOOD_ROWS.to_vec();
+        rows.push(row);
+        with_rows(&rows)
+    }
+}

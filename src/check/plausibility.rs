@@ -1,0 +1,467 @@
+//! Whether a value can be what its indicator says: the unit fits the kind of
+//! indicator, satisfaction and rates stay in range, costs are capped, targets
+//! can fail and can be met.
+
+use rust_decimal::Decimal;
+
+use super::catalogue::{
+    AMOUNT_UNIT, CANNOT_BE_MET, CANNOT_FAIL, COST_NOT_AMOUNT, COST_NOT_CAPPED, COUNT_UNIT,
+    MISSING_UNIT, OPERATOR_SPELLING, RATE_AT_LEAST_100, RATE_UNIT, SATISFACTION_RANGE,
+    UNKNOWN_UNIT,
+};
+use super::{Finding, Findings, Rule, Scope, tables};
+use crate::model::{Document, IndicatorValue, Located, Op, Quantity, Shape};
+
+/// Units a value may be counted or measured in.
+const KNOWN_UNITS: &[&str] = &[
+    "%",
+    "‰",
+    "次",
+    "人",
+    "人次",
+    "件",
+    "份",
+    "个",
+    "天",
+    "元",
+    "万元",
+    "亿元",
+    "本",
+    "台",
+    "辆",
+    "期",
+    "届",
+    "项",
+    "名",
+    "节",
+    "场",
+    "场次",
+    "套",
+    "篇",
+    "条",
+    "小时",
+    "年",
+    "月",
+    "日",
+    "周",
+    "家",
+    "所",
+    "户",
+    "册",
+    "批",
+    "课时",
+    "学时",
+    "分钟",
+    "公里",
+    "平方米",
+    "亩",
+    "吨",
+    "座",
+    "间",
+    "部",
+    "张",
+    "页",
+    "门",
+    "类",
+    "位",
+    "组",
+    "支",
+    "期次",
+    "万份",
+    "万册",
+    "万人次",
+    "次/年",
+    "次/月",
+    "人/次",
+];
+
+const MONEY_UNITS: &[&str] = &["元", "万元", "亿元"];
+
+/// The lowest satisfaction target a reviewer accepts.
+const SATISFACTION_FLOOR: u32 = 70;
+
+/// What an indicator measures, as its name tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Satisfaction,
+    Rate,
+    Count,
+    Amount,
+    Other,
+}
+
+fn kind_of(name: &str) -> Kind {
+    if name.contains("满意") {
+        Kind::Satisfaction
+    } else if name.contains("及时") || name.ends_with('性') {
+        Kind::Other
+    } else if name.contains('率') {
+        Kind::Rate
+    } else if [
+        "次数", "人数", "数量", "个数", "期数", "天数", "份数", "人次", "场次", "件数",
+    ]
+    .iter()
+    .any(|w| name.contains(w))
+    {
+        Kind::Count
+    } else if ["成本", "经费", "费用", "价格", "资金", "金额"]
+        .iter()
+        .any(|w| name.contains(w))
+    {
+        Kind::Amount
+    } else {
+        Kind::Other
+    }
+}
+
+/// One value with what the rules need to know about it.
+struct Subject<'a> {
+    name: &'a str,
+    value: &'a Located<IndicatorValue>,
+    is_cost: bool,
+    scope: &'a str,
+}
+
+pub(super) fn check(document: &Document, findings: &mut Findings) {
+    for (scope, table) in tables(document) {
+        let columns = table.value_columns();
+        for (level1, level2, indicator) in table.indicators() {
+            let is_cost = [&level1.name.value, &level2.name.value]
+                .iter()
+                .any(|n| n.trim() == "成本指标");
+            for value in columns.iter().filter_map(|&c| indicator.values.get(c)) {
+                let subject = Subject {
+                    name: indicator.name.value.trim(),
+                    value,
+                    is_cost,
+                    scope: scope.name(),
+                };
+                check_value(&subject, findings);
+            }
+        }
+    }
+    let functions = document.department_target.iter().flat_map(|t| &t.functions);
+    for target in functions.flat_map(|f| &f.works).flat_map(|w| &w.targets) {
+        let name = target.name.value.trim();
+        let subject = Subject {
+            name,
+            value: &target.value,
+            is_cost: false,
+            scope: Scope::Department.name(),
+        };
+        check_value(&subject, findings);
+    }
+}
+
+fn check_value(subject: &Subject, findings: &mut Findings) {
+    spelling(subject, findings);
+    match &subject.value.value.shape {
+        Shape::Quantity(quantity) => {
+            unit(subject, quantity, findings);
+            range(subject, quantity, findings);
+            if subject.is_cost {
+                cost(subject, quantity, findings);
+            }
+        }
+        Shape::Qualitative if subject.is_cost => {
+            report(
+                findings,
+                subject,
+                COST_NOT_AMOUNT,
+                format!(
+                    "成本指标“{}”的指标值“{}”不是金额或比率",
+                    subject.name,
+                    text(subject)
+                ),
+            );
+        }
+        _ => {}
+    }
+}
+
+fn text<'a>(subject: &'a Subject) -> &'a str {
+    subject.value.value.as_str()
+}
+
+fn report<'f>(
+    findings: &'f mut Findings,
+    subject: &Subject,
+    rule: &'static Rule,
+    message: String,
+) -> &'f mut Finding {
+    findings
+        .add(rule, subject.value.loc, message)
+        .about(text(subject))
+        .about(subject.name)
+        .about(subject.scope)
+}
+
+/// `>=`, `≧` and their kin, anywhere in the value, with the usual form.
+fn spelling(subject: &Subject, findings: &mut Findings) {
+    let value = text(subject);
+    let variants = [
+        (">=", "≥"),
+        ("≧", "≥"),
+        ("<=", "≤"),
+        ("≦", "≤"),
+        ("＞＝", "≥"),
+        ("＜＝", "≤"),
+    ];
+    if let Some((written, usual)) = variants.iter().find(|(w, _)| value.contains(w)) {
+        let suggestion = value.replace(written, usual);
+        let message = format!("指标值“{value}”中的“{written}”宜写作“{usual}”");
+        report(findings, subject, OPERATOR_SPELLING, message).hint(format!(
+            "write “{suggestion}” (the data file is never changed by jixiao)"
+        ));
+    }
+}
+
+fn unit(subject: &Subject, quantity: &Quantity, findings: &mut Findings) {
+    let unit = quantity.unit.as_str();
+    let (name, value) = (subject.name, text(subject));
+    let is_money = MONEY_UNITS.contains(&unit);
+    match kind_of(name) {
+        Kind::Satisfaction | Kind::Rate if !unit.is_empty() && unit != "%" => {
+            report(
+                findings,
+                subject,
+                RATE_UNIT,
+                format!("比率类指标“{name}”的指标值“{value}”不是百分比"),
+            );
+            return;
+        }
+        Kind::Count if unit == "%" || is_money => {
+            report(
+                findings,
+                subject,
+                COUNT_UNIT,
+                format!("数量类指标“{name}”的指标值“{value}”应以计数单位表示"),
+            );
+            return;
+        }
+        Kind::Amount if !unit.is_empty() && unit != "%" && !is_money => {
+            report(
+                findings,
+                subject,
+                AMOUNT_UNIT,
+                format!("金额类指标“{name}”的指标值“{value}”不是以元或万元表示"),
+            );
+            return;
+        }
+        _ => {}
+    }
+    if unit.is_empty() {
+        report(
+            findings,
+            subject,
+            MISSING_UNIT,
+            format!("指标“{name}”的指标值“{value}”没有计量单位"),
+        );
+    } else if !KNOWN_UNITS.contains(&unit) {
+        report(
+            findings,
+            subject,
+            UNKNOWN_UNIT,
+            format!("指标“{name}”的指标值“{value}”的单位“{unit}”不常见"),
+        );
+    }
+}
+
+fn range(subject: &Subject, quantity: &Quantity, findings: &mut Findings) {
+    let (name, value) = (subject.name, text(subject));
+    let hundred = Decimal::from(100);
+    let percent = quantity.unit == "%";
+    let lower_bound = matches!(quantity.op, Op::AtLeast | Op::Above);
+    if quantity.number.is_zero() && lower_bound {
+        report(
+            findings,
+            subject,
+            CANNOT_FAIL,
+            format!("指标“{name}”的目标“{value}”必然达成"),
+        );
+    }
+    let kind = kind_of(name);
+    if kind == Kind::Satisfaction && percent {
+        let too_low = quantity.number < Decimal::from(SATISFACTION_FLOOR);
+        if too_low || quantity.number > hundred || matches!(quantity.op, Op::AtMost | Op::Below) {
+            report(
+                findings,
+                subject,
+                SATISFACTION_RANGE,
+                format!(
+                    "满意度指标“{name}”的目标“{value}”不在{SATISFACTION_FLOOR}%–100%的下限范围内"
+                ),
+            );
+            return;
+        }
+    }
+    if matches!(kind, Kind::Satisfaction | Kind::Rate) && percent {
+        if quantity.number > hundred && !matches!(quantity.op, Op::AtMost | Op::Below) {
+            report(
+                findings,
+                subject,
+                CANNOT_BE_MET,
+                format!("比率“{name}”的目标“{value}”超过100%"),
+            );
+        } else if quantity.number == hundred && quantity.op == Op::AtLeast {
+            let message = format!("比率“{name}”的目标“{value}”只能等于100%");
+            report(findings, subject, RATE_AT_LEAST_100, message).hint("write =100%");
+        }
+    }
+}
+
+fn cost(subject: &Subject, quantity: &Quantity, findings: &mut Findings) {
+    let (name, value) = (subject.name, text(subject));
+    let is_money = MONEY_UNITS.contains(&quantity.unit.as_str());
+    if is_money && matches!(quantity.op, Op::AtLeast | Op::Above) {
+        let message = format!("成本指标“{name}”的目标“{value}”是下限，成本应设上限");
+        report(findings, subject, COST_NOT_CAPPED, message)
+            .hint("a cost target caps spending: ≤ or <");
+    } else if !is_money && quantity.unit != "%" {
+        report(
+            findings,
+            subject,
+            COST_NOT_AMOUNT,
+            format!("成本指标“{name}”的指标值“{value}”不是金额或比率"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::check::testing::*;
+
+    fn found(row: (&'static str, &'static str, &'static str, &'static str)) -> Vec<&'static str> {
+        codes(&good_with(row))
+    }
+
+    #[test]
+    fn only_value_columns_are_held_to_value_rules() {
+        let yaml = good_with(("产出指标", "成本指标", "线路租用成本", "≤4万元"))
+            .replace(
+                "columns: [年度指标值]",
+                "columns: [绩效指标描述, 指标值, 指标值确定依据]",
+            )
+            .replace("values: ['", "values: ['描述', '")
+            .replace("']}\n", "', '年初工作安排']}\n");
+        assert!(codes(&yaml).is_empty(), "{:?}", codes(&yaml));
+    }
+
+    #[test]
+    fn timeliness_is_not_a_count() {
+        assert!(found(("产出指标", "时效指标", "制作期数完成及时性", "=100%")).is_empty());
+    }
+
+    #[test]
+    fn rates_are_percentages() {
+        assert_eq!(
+            found(("产出指标", "质量指标", "各县区覆盖率", "≥90元")),
+            ["rate-unit"]
+        );
+        assert!(found(("产出指标", "质量指标", "各县区覆盖率", "≥90%")).is_empty());
+    }
+
+    #[test]
+    fn amounts_are_in_yuan() {
+        assert_eq!(
+            found(("产出指标", "数量指标", "代表活动经费", "≥20人")),
+            ["amount-unit"]
+        );
+        assert!(found(("产出指标", "数量指标", "代表活动经费", "≥20万元")).is_empty());
+    }
+
+    #[test]
+    fn counts_are_counted() {
+        assert_eq!(
+            found(("产出指标", "数量指标", "参会人数", "≥90%")),
+            ["count-unit"]
+        );
+        assert!(found(("产出指标", "数量指标", "参会人数", "≥500人")).is_empty());
+    }
+
+    #[test]
+    fn numbers_need_a_unit() {
+        assert_eq!(
+            found(("产出指标", "数量指标", "专题课题调研次数", "12")),
+            ["missing-unit"]
+        );
+        assert_eq!(
+            found(("满意度指标", "服务对象满意度指标", "代表满意度", "≥95")),
+            ["missing-unit"]
+        );
+    }
+
+    #[test]
+    fn uncommon_units_are_questioned() {
+        assert_eq!(
+            found(("产出指标", "数量指标", "租赁汽车数量", "≥20量")),
+            ["unknown-unit"]
+        );
+        assert!(found(("产出指标", "数量指标", "租赁汽车数量", "≥20辆")).is_empty());
+    }
+
+    #[test]
+    fn satisfaction_stays_in_a_sane_range() {
+        assert_eq!(
+            found(("满意度指标", "服务对象满意度指标", "群众满意度", "≥50%")),
+            ["satisfaction-range"]
+        );
+        assert_eq!(
+            found(("满意度指标", "服务对象满意度指标", "群众满意度", "≤95%")),
+            ["satisfaction-range"]
+        );
+        assert!(found(("满意度指标", "服务对象满意度指标", "群众满意度", "≥80%")).is_empty());
+    }
+
+    #[test]
+    fn costs_are_capped_amounts() {
+        assert_eq!(
+            found(("产出指标", "成本指标", "订阅杂志价格", "≥5万元")),
+            ["cost-not-capped"]
+        );
+        assert!(found(("产出指标", "成本指标", "订阅杂志价格", "≤5万元")).is_empty());
+        assert_eq!(
+            found(("产出指标", "成本指标", "系统维护及时性", "及时")),
+            ["cost-not-amount"]
+        );
+    }
+
+    #[test]
+    fn targets_can_fail_and_can_be_met() {
+        assert_eq!(
+            found(("产出指标", "数量指标", "汇编发放份数", "≥0份")),
+            ["cannot-fail"]
+        );
+        assert_eq!(
+            found(("产出指标", "质量指标", "验收合格率", "≥120%")),
+            ["cannot-be-met"]
+        );
+        assert_eq!(
+            found(("产出指标", "质量指标", "验收合格率", "≥100%")),
+            ["rate-at-least-100"]
+        );
+        assert!(found(("产出指标", "质量指标", "验收合格率", "=100%")).is_empty());
+    }
+
+    #[test]
+    fn operator_variants_get_the_usual_form() {
+        let report = report(&good_with((
+            "产出指标",
+            "数量指标",
+            "区人代会次数",
+            ">=1次",
+        )));
+        let d = &report.diagnostics[0];
+        assert_eq!(d.code, "operator-spelling");
+        assert!(d.hint.as_deref().unwrap().contains("≥1次"));
+        assert_eq!(
+            found((
+                "满意度指标",
+                "服务对象满意度指标",
+                "群众满意度",
+                "满意≧95%以上"
+            )),
+            ["operator-spelling"]
+        );
+    }
+}

@@ -1,0 +1,124 @@
+//! Waivers: findings a data file acknowledges, so that an approved document
+//! with a known flaw is still published verbatim.
+//!
+//! A waiver names a rule, what the finding is about (`where`) and why. A
+//! waiver that no longer matches anything is reported, so that stale ones do
+//! not pile up; one that names no rule is an error.
+
+use std::path::Path;
+
+use super::catalogue::{UNKNOWN_RULE, UNUSED_WAIVER, rule};
+use super::{Finding, Report, Waived};
+use crate::model::{Document, Waiver};
+
+pub(super) fn apply(path: &Path, document: &Document, findings: Vec<Finding>) -> Report {
+    let mut used = vec![false; document.waivers.len()];
+    let mut report = Report::default();
+    for finding in findings {
+        let waiver = document.waivers.iter().position(|w| covers(w, &finding));
+        match waiver {
+            Some(index) => {
+                used[index] = true;
+                report.waived.push(Waived {
+                    diagnostic: finding.to_diagnostic(path),
+                    why: document.waivers[index].why.value.clone(),
+                });
+            }
+            None => report.diagnostics.push(finding.to_diagnostic(path)),
+        }
+    }
+    for (waiver, used) in document.waivers.iter().zip(used) {
+        if rule(&waiver.code.value).is_none() {
+            let finding = Finding {
+                rule: UNKNOWN_RULE,
+                loc: waiver.code.loc,
+                message: format!("没有代码为“{}”的规则", waiver.code.value),
+                hint: Some("`jixiao rules` lists the codes".to_owned()),
+                subjects: Vec::new(),
+            };
+            report.diagnostics.push(finding.to_diagnostic(path));
+        } else if !used {
+            let finding = Finding {
+                rule: UNUSED_WAIVER,
+                loc: waiver.code.loc,
+                message: format!(
+                    "豁免“{}”（{}）没有对应的问题",
+                    waiver.code.value, waiver.place.value
+                ),
+                hint: Some(
+                    "remove the waiver, or correct its `where` to the value the finding names"
+                        .to_owned(),
+                ),
+                subjects: Vec::new(),
+            };
+            report.diagnostics.push(finding.to_diagnostic(path));
+        }
+    }
+    report
+}
+
+fn covers(waiver: &Waiver, finding: &Finding) -> bool {
+    waiver.code.value == finding.rule.code && finding.subjects.contains(&waiver.place.value)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::check::testing::*;
+
+    fn waived(yaml: &str, waivers: &str) -> crate::check::Report {
+        report(&format!("{yaml}waivers:\n{waivers}"))
+    }
+
+    #[test]
+    fn a_waiver_moves_its_finding_aside_with_its_reason() {
+        let yaml = good_with(("产出指标", "数量指标", "培训次数", "≥3次"));
+        assert_eq!(codes(&yaml), ["repeated-indicator"]);
+        let report = waived(
+            &yaml,
+            "  - {code: repeated-indicator, where: 培训次数, why: 批复原文如此}\n",
+        );
+        assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+        assert_eq!(report.waived.len(), 1);
+        assert_eq!(report.waived[0].why, "批复原文如此");
+        assert_eq!(report.waived[0].diagnostic.code, "repeated-indicator");
+    }
+
+    #[test]
+    fn a_waiver_may_name_the_project() {
+        let yaml = good_with(("产出指标", "数量指标", "培训次数", "≥3次"));
+        let report = waived(
+            &yaml,
+            "  - {code: repeated-indicator, where: 项目甲, why: 原文}\n",
+        );
+        assert!(report.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn a_waiver_for_something_else_waives_nothing() {
+        let yaml = good_with(("产出指标", "数量指标", "培训次数", "≥3次"));
+        let report = waived(
+            &yaml,
+            "  - {code: repeated-indicator, where: 别的指标, why: 原文}\n",
+        );
+        let codes: Vec<_> = report.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["repeated-indicator", "unused-waiver"]);
+    }
+
+    #[test]
+    fn a_waiver_must_name_a_rule() {
+        let report = waived(
+            &with_rows(GOOD_ROWS),
+            "  - {code: no-such-rule, where: x, why: y}\n",
+        );
+        let d = &report.diagnostics[0];
+        assert_eq!(d.code, "unknown-rule");
+        assert_eq!(
+            d.loc.line,
+            report_line_of_waivers(&with_rows(GOOD_ROWS)) + 1
+        );
+    }
+
+    fn report_line_of_waivers(yaml: &str) -> u32 {
+        yaml.lines().count() as u32 + 1
+    }
+}

@@ -1,0 +1,96 @@
+//! `jixiao check` on the five seed files finds their real defects, at the
+//! lines where they stand, and the seed files acknowledge each one.
+
+use std::path::PathBuf;
+
+use jixiao::publish::{Project, check_project};
+
+fn report() -> jixiao::publish::CheckReport {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let project = Project {
+        data: root.join("data"),
+        templates: None,
+        font_dirs: Vec::new(),
+    };
+    check_project(&project).unwrap()
+}
+
+/// Known defects of the published seeds: file, line, code and a word of the message.
+const DEFECTS: &[(&str, u32, &str, &str)] = &[
+    ("panzhihua-renhe-rd.yaml", 12, "budget-sum", "921.84"),
+    (
+        "dongguan-rd.yaml",
+        53,
+        "repeated-indicator",
+        "专题课题调研次数",
+    ),
+    ("dongguan-rd.yaml", 57, "repeated-indicator", "二类培训期数"),
+    ("dongguan-rd.yaml", 45, "blank-category", "产出指标"),
+    ("chengde-rd.yaml", 331, "rate-unit", "≥90元"),
+    ("chengde-rd.yaml", 42, "placeholder", "目标内容1"),
+    ("chengde-rd.yaml", 204, "cost-not-capped", "订阅杂志价格"),
+    ("panzhihua-renhe-rd.yaml", 188, "year-outside", "2021年"),
+    ("wuxi-rd.yaml", 166, "cannot-fail", "≥0份"),
+    ("wuxi-rd.yaml", 68, "missing-family", "效益指标"),
+];
+
+#[test]
+fn the_seeds_real_defects_are_found_where_they_stand() {
+    let report = report();
+    for (file, line, code, word) in DEFECTS {
+        let found = report
+            .waived
+            .iter()
+            .map(|w| &w.diagnostic)
+            .chain(&report.diagnostics)
+            .any(|d| {
+                d.file.ends_with(file)
+                    && d.loc.line == *line
+                    && d.code == *code
+                    && d.message.contains(word)
+            });
+        assert!(found, "{file}:{line} {code} ({word}) not found");
+    }
+}
+
+#[test]
+fn every_error_in_the_seeds_is_acknowledged_with_a_reason() {
+    let report = report();
+    let errors: Vec<String> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(ToString::to_string)
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(report.waived.len() >= 40, "{} waived", report.waived.len());
+    assert!(report.waived.iter().all(|w| w.why.chars().count() >= 8));
+}
+
+#[test]
+fn warnings_point_out_what_reviewers_would_question() {
+    let report = report();
+    let has = |file: &str, code: &str, word: &str| {
+        report
+            .diagnostics
+            .iter()
+            .any(|d| d.file.ends_with(file) && d.code == code && d.message.contains(word))
+    };
+    assert!(has("chengde-rd.yaml", "unknown-unit", "≥20量"));
+    assert!(has(
+        "shanghai-songjiang-rd.yaml",
+        "operator-spelling",
+        ">=1次"
+    ));
+    assert!(has(
+        "panzhihua-renhe-rd.yaml",
+        "unbalanced-punctuation",
+        "〈预算监督"
+    ));
+    assert!(has(
+        "panzhihua-renhe-rd.yaml",
+        "document-number",
+        "攀仁委办[2014]126号"
+    ));
+    assert!(has("dongguan-rd.yaml", "missing-unit", "专题课题调研次数"));
+}
