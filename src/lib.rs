@@ -11,5 +11,6 @@ pub mod load;
 pub mod model;
 pub mod publish;
 pub mod render;
+pub mod synth;
 pub mod templates;
 pub mod typeset;

@@ -54,17 +54,23 @@ pub fn data_files(data: &Path) -> Result<Vec<PathBuf>, walkdir::Error> {
 pub fn load_dir(data: &Path) -> Result<Loaded, walkdir::Error> {
     let mut loaded = Loaded::default();
     for path in data_files(data)? {
-        let relative = path.strip_prefix(data).unwrap_or(&path).to_owned();
-        match load_file(&path) {
-            Ok(document) => loaded.sources.push(Source {
-                relative,
-                path,
-                document,
-            }),
+        match load_source(data, &path) {
+            Ok(source) => loaded.sources.push(source),
             Err(diagnostic) => loaded.diagnostics.push(*diagnostic),
         }
     }
     Ok(loaded)
+}
+
+/// Loads the data file at `path`, under the data folder `data`.
+pub fn load_source(data: &Path, path: &Path) -> Result<Source, Box<Diagnostic>> {
+    let relative = path.strip_prefix(data).unwrap_or(path).to_owned();
+    let document = load_file(path)?;
+    Ok(Source {
+        relative,
+        path: path.to_owned(),
+        document,
+    })
 }
 
 /// Reads one data file into the model.

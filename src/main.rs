@@ -38,9 +38,24 @@ enum Command {
         /// Worker threads (default: one per core).
         #[arg(long, short, default_value_t = 0)]
         jobs: usize,
+        /// Also print where the time went, per phase.
+        #[arg(long)]
+        timings: bool,
     },
     /// Lists the rules `check` applies, with their codes.
     Rules,
+    /// Writes a deterministic synthetic corpus of data files, for benchmarks.
+    Synth {
+        /// How many departments (data files).
+        #[arg(long, default_value_t = 100)]
+        departments: usize,
+        /// The same seed gives the same corpus.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The folder to write `<year>/dept-NNNNN-<form>.yaml` into.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Loads and validates the data without building anything.
     Check {
         #[command(flatten)]
@@ -94,6 +109,15 @@ fn main() -> ExitCode {
 /// Runs a command; `Ok(false)` when it found errors in the data.
 fn run(cli: Cli) -> Result<bool> {
     match cli.command {
+        Command::Synth {
+            departments,
+            seed,
+            out,
+        } => {
+            let written = jixiao::synth::write_corpus(departments, seed, &out)?;
+            println!("wrote {} data files under {}", written.len(), out.display());
+            Ok(true)
+        }
         Command::Rules => {
             print_rules();
             Ok(true)
@@ -115,6 +139,7 @@ fn run(cli: Cli) -> Result<bool> {
             force,
             emit_typst,
             jobs,
+            timings,
         } => {
             let options = BuildOptions {
                 out,
@@ -130,6 +155,9 @@ fn run(cli: Cli) -> Result<bool> {
             progress.finish_and_clear();
             print_findings(&summary.diagnostics().cloned().collect::<Vec<_>>());
             print_waived(summary.waived());
+            if timings {
+                print_timings(&summary);
+            }
             print_summary(&summary);
             Ok(summary.count(|o| *o == Outcome::Failed) == 0)
         }
@@ -187,6 +215,20 @@ fn print_waived<'a>(waived: impl Iterator<Item = &'a Waived>) {
             w.why
         );
     }
+}
+
+/// CPU time per phase, summed over all workers.
+fn print_timings(summary: &Summary) {
+    let (typst, rest) = summary.times();
+    println!(
+        "timings (CPU s, all workers): typst compile {:.2} (paged {:.2}, html {:.2}), pdf export {:.2}, html export {:.2}, rest {:.2}",
+        (typst.compile_paged + typst.compile_html).as_secs_f64(),
+        typst.compile_paged.as_secs_f64(),
+        typst.compile_html.as_secs_f64(),
+        typst.export_pdf.as_secs_f64(),
+        typst.export_html.as_secs_f64(),
+        rest.as_secs_f64(),
+    );
 }
 
 fn print_summary(summary: &Summary) {

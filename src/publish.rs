@@ -6,26 +6,31 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::check::{Forms, Waived, check, load_forms};
 use crate::diag::Diagnostic;
-use crate::load::{Loaded, Source, load_dir};
+use crate::load::{Loaded, Source, data_files, load_dir, load_source};
 use crate::model::Loc;
 use crate::render::{RenderError, Renderer};
 use crate::templates::TemplateStore;
-use crate::typeset::{Problem, Typesetter};
+use crate::typeset::{PhaseTimes, Problem, Typesetter};
 
-/// Typst and krilla use rayon inside; a worker waiting on them runs other
-/// documents on top of its own stack, which overflows the default 2 MiB.
+/// Documents are compiled on plain threads, not in a rayon pool: Typst and
+/// krilla use rayon inside, and a rayon worker waiting on them would run
+/// other documents on top of its own stack (overflowing it, holding many
+/// documents in memory at once, and muddling the timings). Typst's deep
+/// recursion still wants more than the default 2 MiB.
 const WORKER_STACK: usize = 16 * 1024 * 1024;
 
-/// Typst memoizes without bound; evicting every few documents keeps memory flat.
+/// Typst memoizes without bound; evicting every few documents keeps memory
+/// flat. Entries unused for `EVICT_AGE` evictions go; the shared styling,
+/// used by every document, stays.
 const EVICT_EVERY: usize = 16;
+const EVICT_AGE: usize = 2;
 
 /// Where a project keeps its inputs.
 #[derive(Clone, Debug)]
@@ -65,6 +70,10 @@ pub struct DocReport {
     pub diagnostics: Vec<Diagnostic>,
     /// Findings the data file acknowledged.
     pub waived: Vec<Waived>,
+    /// Time spent in Typst.
+    pub times: PhaseTimes,
+    /// Time spent on everything else: load, check, render, hash, write.
+    pub rest: Duration,
 }
 
 /// The outcome of a whole run.
@@ -101,6 +110,17 @@ impl Summary {
 
     pub fn waived(&self) -> impl Iterator<Item = &Waived> {
         self.documents.iter().flat_map(|d| &d.waived)
+    }
+
+    /// The time all documents spent in Typst, and the rest, over all threads.
+    pub fn times(&self) -> (PhaseTimes, Duration) {
+        let mut typst = PhaseTimes::default();
+        let mut rest = Duration::ZERO;
+        for document in &self.documents {
+            typst += document.times;
+            rest += document.rest;
+        }
+        (typst, rest)
     }
 }
 
@@ -140,43 +160,48 @@ pub fn build(
 ) -> anyhow::Result<Summary> {
     let started = Instant::now();
     let store = load_templates(project)?;
-    let Loaded {
-        sources,
-        diagnostics,
-    } = load_data(project)?;
-    let total = sources.len() + diagnostics.len();
-    let mut documents: Vec<DocReport> = diagnostics
-        .into_iter()
-        .map(|d| DocReport {
-            path: d.file.clone(),
-            outcome: Outcome::Failed,
-            diagnostics: vec![d],
-            waived: Vec::new(),
-        })
-        .collect();
+    let files = data_files(&project.data)
+        .with_context(|| format!("cannot read the data folder {}", project.data.display()))?;
     let typesetter = Typesetter::new(&store, &project.font_dirs).context("cannot set up Typst")?;
     let builder = Builder::new(&store, typesetter, options)?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.jobs)
-        .stack_size(WORKER_STACK)
-        .build()
-        .context("cannot start worker threads")?;
-    let done = AtomicUsize::new(0);
-    let built: Vec<DocReport> = pool.install(|| {
-        sources
-            .par_iter()
-            .map(|source| {
-                let report = builder.build_one(source);
-                let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
-                if finished.is_multiple_of(EVICT_EVERY) {
-                    typst::comemo::evict(2);
-                }
-                on_progress(total);
-                report
+    let jobs = if options.jobs == 0 {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    } else {
+        options.jobs
+    };
+    let next = AtomicUsize::new(0);
+    let worker = || {
+        let mut reports = Vec::new();
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(path) = files.get(index) else { break };
+            reports.push(builder.build_file(&project.data, path));
+            if (index + 1).is_multiple_of(EVICT_EVERY) {
+                typst::comemo::evict(EVICT_AGE);
+            }
+            on_progress(files.len());
+        }
+        reports
+    };
+    let mut documents: Vec<DocReport> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..jobs)
+            .map(|_| {
+                std::thread::Builder::new()
+                    .stack_size(WORKER_STACK)
+                    .spawn_scoped(scope, worker)
             })
-            .collect()
-    });
-    documents.extend(built);
+            .collect::<Result<_, _>>()?;
+        let mut documents = Vec::with_capacity(files.len());
+        for handle in workers {
+            documents.extend(
+                handle
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("a worker thread panicked"))?,
+            );
+        }
+        anyhow::Ok(documents)
+    })
+    .context("cannot run worker threads")?;
     documents.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Summary {
         documents,
@@ -227,26 +252,51 @@ impl<'a> Builder<'a> {
         })
     }
 
+    fn build_file(&self, data: &Path, path: &Path) -> DocReport {
+        let started = Instant::now();
+        let mut report = match load_source(data, path) {
+            Ok(source) => self.build_one(&source),
+            Err(diagnostic) => DocReport {
+                path: path.to_owned(),
+                outcome: Outcome::Failed,
+                diagnostics: vec![*diagnostic],
+                waived: Vec::new(),
+                times: PhaseTimes::default(),
+                rest: Duration::ZERO,
+            },
+        };
+        report.rest = started.elapsed().saturating_sub(report.times.total());
+        report
+    }
+
     fn build_one(&self, source: &Source) -> DocReport {
         let checked = check(&source.path, &source.document, &self.forms);
         let mut diagnostics = checked.diagnostics;
+        let mut times = PhaseTimes::default();
         let outcome = if diagnostics.iter().any(Diagnostic::is_error) {
             Outcome::Failed
         } else {
-            self.render_and_typeset(source).unwrap_or_else(|found| {
-                diagnostics.extend(found);
-                Outcome::Failed
-            })
+            self.render_and_typeset(source, &mut times)
+                .unwrap_or_else(|found| {
+                    diagnostics.extend(found);
+                    Outcome::Failed
+                })
         };
         DocReport {
             path: source.path.clone(),
             outcome,
             diagnostics,
             waived: checked.waived,
+            times,
+            rest: Duration::ZERO,
         }
     }
 
-    fn render_and_typeset(&self, source: &Source) -> Result<Outcome, Vec<Diagnostic>> {
+    fn render_and_typeset(
+        &self,
+        source: &Source,
+        times: &mut PhaseTimes,
+    ) -> Result<Outcome, Vec<Diagnostic>> {
         let main = self
             .renderer
             .render(&source.document)
@@ -266,6 +316,7 @@ impl<'a> Builder<'a> {
                 .map(|p| self.typst_error(source, &main, p))
                 .collect::<Vec<_>>()
         })?;
+        *times = typeset.times;
         outputs
             .write(&typeset.pdf, typeset.html.as_bytes(), &stamp)
             .map_err(|e| vec![io_error(&source.path, "cannot write the outputs", &e)])?;

@@ -8,6 +8,7 @@ mod world;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use typst::diag::{SourceDiagnostic, Warned};
 use typst::foundations::Smart;
@@ -61,6 +62,41 @@ pub struct Typeset {
     pub pdf: Vec<u8>,
     pub html: String,
     pub pages: usize,
+    pub times: PhaseTimes,
+}
+
+/// Where a document's typesetting time went.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PhaseTimes {
+    /// Typst's evaluation and layout for the paged document.
+    pub compile_paged: Duration,
+    /// Typst's evaluation for the HTML document.
+    pub compile_html: Duration,
+    pub export_pdf: Duration,
+    pub export_html: Duration,
+}
+
+impl PhaseTimes {
+    pub fn total(&self) -> Duration {
+        self.compile_paged + self.compile_html + self.export_pdf + self.export_html
+    }
+}
+
+impl std::ops::AddAssign for PhaseTimes {
+    fn add_assign(&mut self, other: Self) {
+        self.compile_paged += other.compile_paged;
+        self.compile_html += other.compile_html;
+        self.export_pdf += other.export_pdf;
+        self.export_html += other.export_html;
+    }
+}
+
+/// Runs `f` and adds its duration to `total`.
+fn timed<T>(total: &mut Duration, f: impl FnOnce() -> T) -> T {
+    let start = Instant::now();
+    let result = f();
+    *total += start.elapsed();
+    result
 }
 
 /// Compiles documents; one per run, shared by all threads.
@@ -127,17 +163,28 @@ impl Typesetter {
             shared: &self.shared,
             main: Source::new(self.shared.main, main.to_owned()),
         };
-        let paged = finish(&world, typst::compile::<PagedDocument>(&world))?;
+        let mut times = PhaseTimes::default();
+        let paged = timed(&mut times.compile_paged, || {
+            typst::compile::<PagedDocument>(&world)
+        });
+        let paged = finish(&world, paged)?;
         missing_glyphs(&paged).map_or(Ok(()), Err)?;
-        let html_doc = finish(&world, typst::compile::<HtmlDocument>(&world))?;
+        let html_doc = timed(&mut times.compile_html, || {
+            typst::compile::<HtmlDocument>(&world)
+        });
+        let html_doc = finish(&world, html_doc)?;
         let problems = |errors| to_problems(&world, errors);
-        let pdf = typst_pdf::pdf(&paged, &pdf_options()).map_err(problems)?;
-        let html =
-            typst_html::html(&html_doc, &typst_html::HtmlOptions::default()).map_err(problems)?;
+        let pdf = timed(&mut times.export_pdf, || {
+            typst_pdf::pdf(&paged, &pdf_options())
+        });
+        let html = timed(&mut times.export_html, || {
+            typst_html::html(&html_doc, &typst_html::HtmlOptions::default())
+        });
         Ok(Typeset {
-            pdf,
-            html,
+            pdf: pdf.map_err(problems)?,
+            html: html.map_err(problems)?,
             pages: paged.pages().len(),
+            times,
         })
     }
 }

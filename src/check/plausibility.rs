@@ -95,7 +95,7 @@ fn kind_of(name: &str) -> Kind {
         Kind::Satisfaction
     } else if name.contains("及时") || name.ends_with('性') {
         Kind::Other
-    } else if name.contains('率') {
+    } else if name.contains('率') && !name.contains("效率") {
         Kind::Rate
     } else if [
         "次数", "人数", "数量", "个数", "期数", "天数", "份数", "人次", "场次", "件数",
@@ -359,6 +359,7 @@ mod tests {
             ["rate-unit"]
         );
         assert!(found(("产出指标", "质量指标", "各县区覆盖率", "≥90%")).is_empty());
+        assert!(found(("效益指标", "社会效益指标", "会议组织效率", "≥2次")).is_empty());
     }
 
     #[test]

@@ -1,0 +1,138 @@
+//! Batch work: the synthetic corpus is valid data, and a rebuild skips what
+//! has not changed.
+
+mod common;
+
+use common::*;
+
+fn synth(name: &str, departments: &str, seed: &str) -> std::path::PathBuf {
+    let dir = scratch(name);
+    let run = jixiao(&[
+        "synth",
+        "--departments",
+        departments,
+        "--seed",
+        seed,
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    dir
+}
+
+fn files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path().strip_prefix(dir).unwrap().display().to_string(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn the_synthetic_corpus_is_deterministic_and_passes_the_checks() {
+    let one = synth("synth-one", "12", "3");
+    let two = synth("synth-two", "12", "3");
+    assert_eq!(files(&one), files(&two));
+    assert_ne!(files(&one), files(&synth("synth-other", "12", "4")));
+    let run = jixiao(&["check", "--data", one.to_str().unwrap(), "--format", "json"]);
+    let findings: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(findings.as_array().unwrap().len(), 0, "{findings:#}");
+    let forms: std::collections::BTreeSet<String> = files(&one)
+        .iter()
+        .filter_map(|(name, _)| {
+            name.strip_suffix(".yaml")?
+                .splitn(3, '-')
+                .nth(2)
+                .map(str::to_owned)
+        })
+        .collect();
+    assert!(forms.len() >= 4, "too few forms: {forms:?}");
+}
+
+fn summary(run: &std::process::Output) -> String {
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    String::from_utf8_lossy(&run.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn a_rebuild_skips_unchanged_documents() {
+    let data = synth("incremental", "4", "9");
+    let out = scratch("incremental-out");
+    let build = |extra: &[&str]| {
+        let mut args = vec![
+            "build",
+            "--data",
+            data.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        summary(&jixiao(&args))
+    };
+    assert!(build(&[]).starts_with("built 4, up to date 0, failed 0"));
+    let first = files(&out);
+    assert!(build(&[]).starts_with("built 0, up to date 4, failed 0"));
+    let changed = walkdir::WalkDir::new(&data)
+        .into_iter()
+        .map(Result::unwrap)
+        .find(|e| e.file_type().is_file())
+        .unwrap();
+    let text = std::fs::read_to_string(changed.path()).unwrap();
+    std::fs::write(
+        changed.path(),
+        text.replacen("department: ", "department: 新", 1),
+    )
+    .unwrap();
+    assert!(build(&[]).starts_with("built 1, up to date 3, failed 0"));
+    assert!(build(&["--force"]).starts_with("built 4, up to date 0, failed 0"));
+    assert_ne!(first, files(&out));
+}
+
+#[test]
+fn a_rebuild_follows_a_template_change() {
+    let data = synth("template-change", "2", "5");
+    let out = scratch("template-change-out");
+    let templates = scratch("template-change-templates");
+    std::fs::create_dir_all(templates.join("lib")).unwrap();
+    let css = std::fs::read_to_string(root().join("templates/lib/web.css")).unwrap();
+    std::fs::write(templates.join("lib/web.css"), &css).unwrap();
+    let build = || {
+        let args = [
+            "build",
+            "--data",
+            data.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--templates",
+            templates.to_str().unwrap(),
+        ];
+        summary(&jixiao(&args))
+    };
+    assert!(build().starts_with("built 2,"));
+    std::fs::write(
+        templates.join("lib/web.css"),
+        format!("{css}\n/* changed */\n"),
+    )
+    .unwrap();
+    assert!(build().starts_with("built 2, up to date 0"));
+}
