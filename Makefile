@@ -9,9 +9,10 @@ JIXIAO := target/debug/jixiao
 DATA   ?= data
 OUT    ?= out
 
-.PHONY: publish check build test lint deps clean
+.PHONY: publish check build test bench clean
 
-publish: deps build
+publish: build
+	@./.ci/install-deps publish
 	$(JIXIAO) build --data $(DATA) --out $(OUT)
 
 check: build
@@ -20,13 +21,11 @@ check: build
 build:
 	$(CARGO) build --bin jixiao
 
-test: deps
+test:
+	@./.ci/install-deps test
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) test
-
-deps:
-	@./.ci/install-deps
 
 clean:
 	rm -rf $(OUT)

@@ -11,6 +11,7 @@ pub mod load;
 pub mod model;
 pub mod publish;
 pub mod render;
+pub mod site;
 pub mod synth;
 pub mod templates;
 pub mod typeset;

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use jixiao::check::{RULES, Waived};
 use jixiao::diag::{self, Diagnostic};
+use jixiao::model::Date;
 use jixiao::publish::{self, BuildOptions, Outcome, Project, Summary};
 
 /// Publishes budget performance-target disclosures (预算绩效目标公开):
@@ -146,6 +147,7 @@ fn run(cli: Cli) -> Result<bool> {
                 force,
                 emit_typst,
                 jobs,
+                source_date: source_date()?,
             };
             let progress = progress_bar();
             let summary = publish::build(&project.project(), &options, &|total| {
@@ -162,6 +164,21 @@ fn run(cli: Cli) -> Result<bool> {
             Ok(summary.count(|o| *o == Outcome::Failed) == 0)
         }
     }
+}
+
+/// The date of documents that state none, from `SOURCE_DATE_EPOCH` (the
+/// reproducible-builds convention; `make publish` sets it to the last commit).
+fn source_date() -> Result<Option<Date>> {
+    let Ok(epoch) = std::env::var("SOURCE_DATE_EPOCH") else {
+        return Ok(None);
+    };
+    let seconds: i64 = epoch
+        .trim()
+        .parse()
+        .map_err(|_| anyhow::anyhow!("SOURCE_DATE_EPOCH “{epoch}” is not a number of seconds"))?;
+    let date = Date::from_unix_seconds(seconds)
+        .ok_or_else(|| anyhow::anyhow!("SOURCE_DATE_EPOCH {seconds} is out of range"))?;
+    Ok(Some(date))
 }
 
 /// A bar on a terminal; hidden when the output is a file or a pipe.

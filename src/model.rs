@@ -88,6 +88,61 @@ pub struct Waiver {
     pub why: Text,
 }
 
+impl Document {
+    /// The amount the document accounts for: the department's budget where
+    /// it states one, else the sum of its projects' funds (in 万元 when the
+    /// units differ), else the sum of its other tasks' amounts (元).
+    pub fn total_amount(&self) -> Option<(rust_decimal::Decimal, Unit)> {
+        let target = self.department_target.as_ref();
+        if let Some(budget) = target.and_then(|t| t.budget.as_ref()) {
+            return Some((budget.total.value.value(), budget.unit.value));
+        }
+        let funds: Vec<&Funds> = self
+            .projects
+            .iter()
+            .filter_map(|p| p.funds.as_ref())
+            .collect();
+        if !funds.is_empty() {
+            let unit = funds[0].unit.value;
+            let same = funds.iter().all(|f| f.unit.value == unit);
+            let unit = if same { unit } else { Unit::TenThousandYuan };
+            return Some((
+                funds
+                    .iter()
+                    .map(|f| f.unit.value.convert(f.total.value.value(), unit))
+                    .sum(),
+                unit,
+            ));
+        }
+        let tasks = &target?.other_tasks;
+        (!tasks.is_empty()).then(|| {
+            (
+                tasks.iter().map(|t| t.amount.value.value()).sum(),
+                Unit::Yuan,
+            )
+        })
+    }
+}
+
+impl Unit {
+    /// An amount in this unit, in `to`.
+    pub fn convert(self, amount: rust_decimal::Decimal, to: Unit) -> rust_decimal::Decimal {
+        let ten_thousand = rust_decimal::Decimal::from(10_000);
+        match (self, to) {
+            (Unit::Yuan, Unit::TenThousandYuan) => amount / ten_thousand,
+            (Unit::TenThousandYuan, Unit::Yuan) => amount * ten_thousand,
+            _ => amount,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Yuan => "元",
+            Unit::TenThousandYuan => "万元",
+        }
+    }
+}
+
 /// The target for a department's whole budget (部门整体支出绩效目标).
 ///
 /// Forms show different parts of it: 东莞 its key and other tasks, 无锡 its

@@ -11,11 +11,17 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 
+mod outputs;
+
+pub use outputs::{CHECKSUMS, write_atomic};
+use outputs::{Outputs, Published, hex, sha256_hex, write_checksums};
+
 use crate::check::{Forms, Waived, check, load_forms};
 use crate::diag::Diagnostic;
 use crate::load::{Loaded, Source, data_files, load_dir, load_source};
-use crate::model::Loc;
-use crate::render::{RenderError, Renderer};
+use crate::model::{Date, Document, Loc};
+use crate::render::{Page, RenderError, Renderer};
+use crate::site::{Entry, render_index};
 use crate::templates::TemplateStore;
 use crate::typeset::{PhaseTimes, Problem, Typesetter};
 
@@ -52,6 +58,9 @@ pub struct BuildOptions {
     pub emit_typst: Option<PathBuf>,
     /// Worker threads; 0 means one per core.
     pub jobs: usize,
+    /// The date of documents whose data gives none (`SOURCE_DATE_EPOCH`);
+    /// without it, 1 January of the budget year.
+    pub source_date: Option<Date>,
 }
 
 /// What happened to one document.
@@ -74,6 +83,10 @@ pub struct DocReport {
     pub times: PhaseTimes,
     /// Time spent on everything else: load, check, render, hash, write.
     pub rest: Duration,
+    /// The document's published files, new or from an earlier build.
+    pub published: Vec<Published>,
+    /// How the index lists it, if it is published.
+    pub entry: Option<Entry>,
 }
 
 /// The outcome of a whole run.
@@ -203,11 +216,31 @@ pub fn build(
     })
     .context("cannot run worker threads")?;
     documents.sort_by(|a, b| a.path.cmp(&b.path));
+    write_site(&store, &options.out, &documents).context("cannot write the index and checksums")?;
     Ok(Summary {
         documents,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
+
+/// The index of all published documents, and the checksums of every
+/// published file, the index included.
+fn write_site(store: &TemplateStore, out: &Path, documents: &[DocReport]) -> anyhow::Result<()> {
+    let entries: Vec<Entry> = documents.iter().filter_map(|d| d.entry.clone()).collect();
+    let index = render_index(store, &entries)?;
+    write_atomic(&out.join(INDEX), index.as_bytes())?;
+    let mut published: Vec<Published> =
+        documents.iter().flat_map(|d| d.published.clone()).collect();
+    published.push(Published {
+        sha256: sha256_hex(index.as_bytes()),
+        path: INDEX.to_owned(),
+    });
+    write_checksums(out, published)?;
+    Ok(())
+}
+
+/// The site index, at the top of the output folder.
+pub const INDEX: &str = "index.html";
 
 fn load_templates(project: &Project) -> anyhow::Result<TemplateStore> {
     TemplateStore::load(project.templates.as_deref()).context("cannot read the templates folder")
@@ -256,31 +289,61 @@ impl<'a> Builder<'a> {
         let started = Instant::now();
         let mut report = match load_source(data, path) {
             Ok(source) => self.build_one(&source),
-            Err(diagnostic) => DocReport {
-                path: path.to_owned(),
-                outcome: Outcome::Failed,
-                diagnostics: vec![*diagnostic],
-                waived: Vec::new(),
-                times: PhaseTimes::default(),
-                rest: Duration::ZERO,
-            },
+            Err(diagnostic) => {
+                let (published, entry) = self.previous(path.strip_prefix(data).unwrap_or(path));
+                DocReport {
+                    path: path.to_owned(),
+                    outcome: Outcome::Failed,
+                    diagnostics: vec![*diagnostic],
+                    waived: Vec::new(),
+                    times: PhaseTimes::default(),
+                    rest: Duration::ZERO,
+                    published,
+                    entry,
+                }
+            }
         };
         report.rest = started.elapsed().saturating_sub(report.times.total());
         report
+    }
+
+    /// What an earlier build published for a document that fails now: its
+    /// files stay published, and listed as they were, from their JSON.
+    fn previous(&self, relative: &Path) -> (Vec<Published>, Option<Entry>) {
+        let outputs = Outputs::new(&self.options.out, relative);
+        let Some((_, published)) = outputs.published() else {
+            return (Vec::new(), None);
+        };
+        let json = std::fs::read(self.options.out.join(relative.with_extension("json")));
+        let document: Option<Document> = json
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+        (published, document.map(|d| index_entry(&d, &outputs)))
     }
 
     fn build_one(&self, source: &Source) -> DocReport {
         let checked = check(&source.path, &source.document, &self.forms);
         let mut diagnostics = checked.diagnostics;
         let mut times = PhaseTimes::default();
-        let outcome = if diagnostics.iter().any(Diagnostic::is_error) {
-            Outcome::Failed
+        let result = if diagnostics.iter().any(Diagnostic::is_error) {
+            Err(Vec::new())
         } else {
             self.render_and_typeset(source, &mut times)
-                .unwrap_or_else(|found| {
-                    diagnostics.extend(found);
-                    Outcome::Failed
-                })
+        };
+        let (outcome, published, entry) = match result {
+            Ok((outcome, published)) => {
+                let outputs = Outputs::new(&self.options.out, &source.relative);
+                (
+                    outcome,
+                    published,
+                    Some(index_entry(&source.document, &outputs)),
+                )
+            }
+            Err(found) => {
+                diagnostics.extend(found);
+                let (published, entry) = self.previous(&source.relative);
+                (Outcome::Failed, published, entry)
+            }
         };
         DocReport {
             path: source.path.clone(),
@@ -289,6 +352,8 @@ impl<'a> Builder<'a> {
             waived: checked.waived,
             times,
             rest: Duration::ZERO,
+            published,
+            entry,
         }
     }
 
@@ -296,19 +361,32 @@ impl<'a> Builder<'a> {
         &self,
         source: &Source,
         times: &mut PhaseTimes,
-    ) -> Result<Outcome, Vec<Diagnostic>> {
+    ) -> Result<(Outcome, Vec<Published>), Vec<Diagnostic>> {
+        let outputs = Outputs::new(&self.options.out, &source.relative);
+        let page = Page {
+            date: self.date_of(&source.document).to_string(),
+            index: index_href(&source.relative),
+        };
         let main = self
             .renderer
-            .render(&source.document)
+            .render(&source.document, &page)
             .map_err(|e| vec![self.template_error(e)])?;
         if let Some(dir) = &self.options.emit_typst {
             self.emit_typst(&dir.join(source.relative.with_extension("")), &main)
                 .map_err(|e| vec![io_error(&source.path, "cannot write the Typst sources", &e)])?;
         }
-        let outputs = Outputs::new(&self.options.out, &source.relative);
-        let stamp = self.stamp(&main);
-        if !self.options.force && outputs.up_to_date(&stamp) {
-            return Ok(Outcome::UpToDate);
+        let json = serde_json::to_vec_pretty(&source.document).map_err(|e| {
+            vec![io_error(
+                &source.path,
+                "cannot write the data as JSON",
+                &std::io::Error::other(e),
+            )]
+        })?;
+        let digest = self.digest(&main, &json);
+        if !self.options.force
+            && let Some(published) = outputs.up_to_date(&digest)
+        {
+            return Ok((Outcome::UpToDate, published));
         }
         let typeset = self.typesetter.typeset(&main).map_err(|problems| {
             problems
@@ -317,18 +395,34 @@ impl<'a> Builder<'a> {
                 .collect::<Vec<_>>()
         })?;
         *times = typeset.times;
-        outputs
-            .write(&typeset.pdf, typeset.html.as_bytes(), &stamp)
+        let published = outputs
+            .write(&typeset.pdf, typeset.html.as_bytes(), &json, &digest)
             .map_err(|e| vec![io_error(&source.path, "cannot write the outputs", &e)])?;
-        Ok(Outcome::Built {
-            pages: typeset.pages,
-        })
+        Ok((
+            Outcome::Built {
+                pages: typeset.pages,
+            },
+            published,
+        ))
     }
 
-    fn stamp(&self, main: &str) -> String {
+    /// The document date: the data's, else the build's, else 1 January of
+    /// the budget year. Never the clock.
+    fn date_of(&self, document: &Document) -> Date {
+        document
+            .date
+            .as_ref()
+            .map(|d| d.value)
+            .or(self.options.source_date)
+            .unwrap_or_else(|| Date::new_year(document.year.value))
+    }
+
+    /// Everything a document's outputs are made from.
+    fn digest(&self, main: &str, json: &[u8]) -> String {
         let mut hasher = Sha256::new();
         hasher.update(&self.run_digest);
         hasher.update(main);
+        hasher.update(json);
         hex(&hasher.finalize())
     }
 
@@ -386,6 +480,28 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// The link from a document's web page back to the index.
+fn index_href(relative: &Path) -> String {
+    let depth = relative.components().count().saturating_sub(1);
+    format!("{}{INDEX}", "../".repeat(depth))
+}
+
+/// How the index lists a published document.
+fn index_entry(document: &Document, outputs: &Outputs) -> Entry {
+    Entry {
+        year: document.year.value,
+        department: document.department.value.clone(),
+        title: document.title.value.clone(),
+        projects: document.projects.len(),
+        total: document
+            .total_amount()
+            .map(|(amount, unit)| format!("{amount} {}", unit.as_str())),
+        pdf: outputs.href("pdf"),
+        html: outputs.href("html"),
+        json: outputs.href("json"),
+    }
+}
+
 /// Where a character that no font can show is first written in the data file.
 fn glyph_location(path: &Path, message: &str) -> Option<Loc> {
     let wanted = message.split('“').nth(1)?.chars().next()?;
@@ -398,52 +514,4 @@ fn glyph_location(path: &Path, message: &str) -> Option<Loc> {
 
 fn io_error(path: &Path, what: &str, error: &std::io::Error) -> Diagnostic {
     Diagnostic::error(path, Loc::default(), "io", format!("{what}: {error}"))
-}
-
-/// The files a document writes under the output folder.
-struct Outputs {
-    pdf: PathBuf,
-    html: PathBuf,
-    stamp: PathBuf,
-}
-
-impl Outputs {
-    fn new(out: &Path, relative: &Path) -> Self {
-        Self {
-            pdf: out.join(relative.with_extension("pdf")),
-            html: out.join(relative.with_extension("html")),
-            stamp: out.join(".stamps").join(relative.with_extension("sha256")),
-        }
-    }
-
-    fn up_to_date(&self, stamp: &str) -> bool {
-        self.pdf.is_file()
-            && self.html.is_file()
-            && std::fs::read_to_string(&self.stamp).is_ok_and(|s| s == stamp)
-    }
-
-    fn write(&self, pdf: &[u8], html: &[u8], stamp: &str) -> std::io::Result<()> {
-        write_atomic(&self.pdf, pdf)?;
-        write_atomic(&self.html, html)?;
-        write_atomic(&self.stamp, stamp.as_bytes())
-    }
-}
-
-/// Writes `bytes` to a temporary file beside `path` and renames it into place.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&temporary, bytes)?;
-    std::fs::rename(&temporary, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&temporary);
-    })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

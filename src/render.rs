@@ -26,6 +26,16 @@ pub struct RenderError {
     pub message: String,
 }
 
+/// What a document's template knows besides its data.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Page {
+    /// The document date (`YYYY-MM-DD`): the data's own, else the build's
+    /// `SOURCE_DATE_EPOCH`, else 1 January of the budget year.
+    pub date: String,
+    /// The site index, relative to the document's web page.
+    pub index: String,
+}
+
 /// The template engine for one run, shared by all documents.
 pub struct Renderer {
     env: Environment<'static>,
@@ -63,13 +73,16 @@ impl Renderer {
     }
 
     /// Renders the `main.typ` of a document in its form.
-    pub fn render(&self, document: &Document) -> Result<String, RenderError> {
+    pub fn render(&self, document: &Document, page: &Page) -> Result<String, RenderError> {
         let name = TemplateStore::form_entry(&document.form.value);
         let template = self
             .env
             .get_template(&name)
             .map_err(|e| located(&name, &e))?;
-        let context = minijinja::context! { doc => Value::from(Serde(document)) };
+        let context = minijinja::context! {
+            doc => Value::from(Serde(document)),
+            page => Value::from(Serde(page)),
+        };
         template.render(context).map_err(|e| located(&name, &e))
     }
 }

@@ -18,7 +18,7 @@ use typst::utils::LazyHash;
 use typst::{Feature, Library, LibraryExt, World, WorldExt};
 use typst_html::HtmlDocument;
 use typst_layout::PagedDocument;
-use typst_pdf::PdfOptions;
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
 
 use fonts::Fonts;
 pub use fonts::{MissingRole, RoleCandidates};
@@ -189,19 +189,25 @@ impl Typesetter {
     }
 }
 
-/// The same options the typst CLI uses by default, so that `--emit-typst`
-/// output compiled by the CLI gives the same PDF.
-fn pdf_options() -> PdfOptions {
+/// Archival and accessible: PDF/A-2b and PDF/UA-1, tagged. These are the
+/// options of `typst compile --pdf-standard a-2b,ua-1`, so that the sources
+/// `--emit-typst` writes give the same PDF with the typst CLI.
+pub fn pdf_options() -> PdfOptions {
     PdfOptions {
         ident: Smart::Auto,
         creator: Smart::Auto,
         timestamp: None,
         page_ranges: None,
-        standards: Default::default(),
+        standards: PDF_STANDARDS.clone(),
         tagged: true,
         pretty: false,
     }
 }
+
+static PDF_STANDARDS: std::sync::LazyLock<PdfStandards> = std::sync::LazyLock::new(|| {
+    PdfStandards::new(&[PdfStandard::A_2b, PdfStandard::Ua_1])
+        .expect("PDF/A-2b and PDF/UA-1 can be combined")
+});
 
 fn served_files(store: &TemplateStore, fonts: &Fonts) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = store

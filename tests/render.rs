@@ -4,15 +4,19 @@
 use std::path::Path;
 
 use jixiao::load::load_file;
-use jixiao::render::Renderer;
+use jixiao::render::{Page, Renderer};
 use jixiao::templates::TemplateStore;
 
 fn rendered(data: &str) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let document = load_file(&root.join(data)).unwrap();
+    let page = Page {
+        date: "2022-06-30".to_owned(),
+        index: "../index.html".to_owned(),
+    };
     Renderer::new(&TemplateStore::built_in())
         .unwrap()
-        .render(&document)
+        .render(&document, &page)
         .unwrap()
 }
 

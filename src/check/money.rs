@@ -98,18 +98,9 @@ fn projects_total(document: &Document, unit: Unit) -> Option<Decimal> {
         .map(|p| {
             p.funds
                 .as_ref()
-                .map(|f| convert(f.total.value.value(), f.unit.value, unit))
+                .map(|f| f.unit.value.convert(f.total.value.value(), unit))
         })
         .sum()
-}
-
-fn convert(amount: Decimal, from: Unit, to: Unit) -> Decimal {
-    let ten_thousand = Decimal::from(10_000);
-    match (from, to) {
-        (Unit::Yuan, Unit::TenThousandYuan) => amount / ten_thousand,
-        (Unit::TenThousandYuan, Unit::Yuan) => amount * ten_thousand,
-        _ => amount,
-    }
 }
 
 fn projects_against_budget(document: &Document, findings: &mut Findings) {

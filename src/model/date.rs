@@ -29,6 +29,41 @@ impl Date {
     }
 }
 
+impl Date {
+    /// The UTC date of a Unix time, as `SOURCE_DATE_EPOCH` gives it.
+    pub fn from_unix_seconds(seconds: i64) -> Option<Self> {
+        // Howard Hinnant's days-to-civil algorithm.
+        let days = seconds.div_euclid(86_400) + 719_468;
+        let era = days.div_euclid(146_097);
+        let day_of_era = days - era * 146_097;
+        let year_of_era =
+            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let shifted_month = (5 * day_of_year + 2) / 153;
+        let day = (day_of_year - (153 * shifted_month + 2) / 5 + 1) as u8;
+        let month = if shifted_month < 10 {
+            shifted_month + 3
+        } else {
+            shifted_month - 9
+        } as u8;
+        let year = year_of_era + era * 400 + i64::from(month <= 2);
+        Some(Self {
+            year: u16::try_from(year).ok()?,
+            month,
+            day,
+        })
+    }
+
+    /// 1 January of a year.
+    pub fn new_year(year: u16) -> Self {
+        Self {
+            year,
+            month: 1,
+            day: 1,
+        }
+    }
+}
+
 impl FromStr for Date {
     type Err = DateError;
 
@@ -65,6 +100,26 @@ super::text_serde!(Date);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unix_times_become_utc_dates() {
+        assert_eq!(
+            Date::from_unix_seconds(0).unwrap().to_string(),
+            "1970-01-01"
+        );
+        assert_eq!(
+            Date::from_unix_seconds(1_700_000_000).unwrap().to_string(),
+            "2023-11-14"
+        );
+        assert_eq!(
+            Date::from_unix_seconds(951_782_400).unwrap().to_string(),
+            "2000-02-29"
+        );
+        assert_eq!(
+            Date::from_unix_seconds(1_709_251_199).unwrap().to_string(),
+            "2024-02-29"
+        );
+    }
 
     #[test]
     fn reads_and_prints_iso_dates() {

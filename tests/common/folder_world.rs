@@ -70,19 +70,22 @@ impl World for FolderWorld {
     }
 }
 
-/// What the typst CLI does by default.
+/// What `typst compile --pdf-standard a-2b,ua-1` does.
 pub fn cli_pdf(folder: &Path) -> Vec<u8> {
     let world = FolderWorld::new(folder);
     let result = typst::compile::<PagedDocument>(&world);
     let document = result
         .output
         .unwrap_or_else(|e| panic!("{} does not compile: {e:?}", folder.display()));
+    let standards =
+        typst_pdf::PdfStandards::new(&[typst_pdf::PdfStandard::A_2b, typst_pdf::PdfStandard::Ua_1])
+            .unwrap();
     let options = typst_pdf::PdfOptions {
         ident: Smart::Auto,
         creator: Smart::Auto,
         timestamp: None,
         page_ranges: None,
-        standards: Default::default(),
+        standards,
         tagged: true,
         pretty: false,
     };

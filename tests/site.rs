@@ -1,0 +1,244 @@
+//! Publishing-grade output: archival PDFs with metadata, the same bytes on
+//! every build, checksums, data as JSON, an index of every department, and
+//! a failed department that leaves its previous outputs alone.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+fn all_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path().strip_prefix(dir).unwrap().display().to_string(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn pdfs(dir: &Path) -> Vec<std::path::PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "pdf"))
+        .map(|e| e.into_path())
+        .collect()
+}
+
+#[test]
+fn every_pdf_passes_qpdf_and_declares_pdf_a_2b_and_pdf_ua_1() {
+    let mut checked = 0;
+    for pdf in pdfs(&built().out)
+        .into_iter()
+        .chain(pdfs(&built_national().out))
+    {
+        let path = pdf.to_str().unwrap();
+        let qpdf = tool("qpdf", &["--check", path]);
+        assert!(
+            String::from_utf8_lossy(&qpdf.stdout).contains("No syntax or stream encoding errors")
+        );
+        let meta = String::from_utf8(tool("pdfinfo", &["-meta", path]).stdout).unwrap();
+        for needle in [
+            "<pdfaid:part>2</pdfaid:part>",
+            "<pdfaid:conformance>B</pdfaid:conformance>",
+            "<pdfuaid:part>1</pdfuaid:part>",
+            "<rdf:li>zh-CN</rdf:li>",
+        ] {
+            assert!(meta.contains(needle), "{path} lacks {needle}");
+        }
+        let info = String::from_utf8(tool("pdfinfo", &[path]).stdout).unwrap();
+        for field in [
+            "Title:",
+            "Author:",
+            "Subject:",
+            "Keywords:",
+            "CreationDate:",
+        ] {
+            assert!(
+                info.lines()
+                    .any(|l| l.starts_with(field) && l.len() > field.len() + 4),
+                "{path} lacks {field}\n{info}"
+            );
+        }
+        assert!(
+            info.contains("Tagged:          yes"),
+            "{path} is not tagged"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 6);
+}
+
+#[test]
+fn the_document_date_comes_from_the_data_then_source_date_epoch() {
+    let info =
+        |pdf: &Path| String::from_utf8(tool("pdfinfo", &[pdf.to_str().unwrap()]).stdout).unwrap();
+    assert!(
+        info(&built_national().out.join("2023/example-office.pdf"))
+            .contains("Mon Feb 20 00:00:00 2023")
+    );
+    assert!(info(&built().out.join("2022/dongguan-rd.pdf")).contains("Sat Jan  1 00:00:00 2022"));
+    let out = scratch("epoch");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .args(["build", "--data", "data", "--out", out.to_str().unwrap()])
+        .env("SOURCE_DATE_EPOCH", "1656547200")
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    assert!(info(&out.join("2022/dongguan-rd.pdf")).contains("Thu Jun 30 00:00:00 2022"));
+}
+
+#[test]
+fn the_same_inputs_give_the_same_bytes() {
+    let one = build("repro-one", "data", &["--force"]);
+    let two = build("repro-two", "data", &["--force"]);
+    let (one, two) = (all_files(&one.out), all_files(&two.out));
+    assert!(one.len() >= 18, "{} files", one.len());
+    for ((name_one, bytes_one), (name_two, bytes_two)) in one.iter().zip(&two) {
+        assert_eq!(name_one, name_two);
+        assert!(
+            bytes_one == bytes_two,
+            "{name_one} differs between two builds"
+        );
+    }
+}
+
+#[test]
+fn sha256sums_covers_every_published_file_and_checks() {
+    let out = &built().out;
+    let sums = std::fs::read_to_string(out.join("SHA256SUMS")).unwrap();
+    let listed: Vec<&str> = sums
+        .lines()
+        .map(|l| l.split_once("  ").unwrap().1)
+        .collect();
+    let published: Vec<String> = all_files(out)
+        .into_iter()
+        .map(|(name, _)| name)
+        .filter(|name| !name.starts_with(".stamps") && name != "SHA256SUMS")
+        .collect();
+    assert_eq!(listed, published);
+    let check = std::process::Command::new("sha256sum")
+        .args(["-c", "--strict", "SHA256SUMS"])
+        .current_dir(out)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+}
+
+#[test]
+fn each_document_has_its_validated_data_as_json() {
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(built().out.join("2022/dongguan-rd.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["department"], "东莞市人民代表大会常务委员会办公室");
+    assert_eq!(
+        json["department_target"]["other_tasks"][0]["amount"],
+        "1449000.00"
+    );
+    assert_eq!(
+        json["department_target"]["indicators"]["groups"][0]["groups"][1]["items"][0]["values"][0],
+        "≥90%"
+    );
+}
+
+/// The `href`s of an HTML page, entities decoded.
+fn hrefs(html: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| {
+            rest.split_once('"')
+                .map(|(href, _)| html_text(href).trim().to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn the_index_lists_every_department_and_every_link_resolves() {
+    let out = &built().out;
+    let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+    for department in [
+        "东莞市人民代表大会常务委员会办公室",
+        "攀枝花市仁和区人大常委会办公室",
+        "承德市人大常委会",
+        "上海市松江区人民代表大会常务委员会办公室",
+        "无锡市人民代表大会常务委员会办公室",
+    ] {
+        assert!(index.contains(department), "{department} not listed");
+    }
+    assert!(
+        index.contains("2022年度")
+            && index.contains("921.83 万元")
+            && index.contains(r#"type="search""#)
+    );
+    let links = hrefs(&index);
+    assert_eq!(links.len(), 5 * 4, "{links:?}");
+    for link in &links {
+        assert!(out.join(link).is_file(), "{link} does not resolve");
+    }
+    let page = std::fs::read_to_string(out.join("2022/dongguan-rd.html")).unwrap();
+    let back: Vec<String> = hrefs(&page);
+    assert_eq!(back, ["../index.html"]);
+    assert!(out.join("2022").join(&back[0]).is_file());
+}
+
+#[test]
+fn a_failing_department_keeps_its_previous_outputs_and_fails_the_build() {
+    let data = scratch("keep-data");
+    std::fs::copy(
+        root().join("data/2022/dongguan-rd.yaml"),
+        data.join("good.yaml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        root().join("data/2022/wuxi-rd.yaml"),
+        data.join("other.yaml"),
+    )
+    .unwrap();
+    let out = scratch("keep-out");
+    let build = || {
+        jixiao(&[
+            "build",
+            "--data",
+            data.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--force",
+        ])
+    };
+    assert!(build().status.success());
+    let before = all_files(&out);
+    let yaml = std::fs::read_to_string(data.join("good.yaml")).unwrap();
+    std::fs::write(
+        data.join("good.yaml"),
+        yaml.replace("year: 2022", "year: [2022"),
+    )
+    .unwrap();
+    let run = build();
+    assert!(!run.status.success());
+    let summary = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        summary.contains("failed 1") && summary.contains("good.yaml"),
+        "{summary}"
+    );
+    let after = all_files(&out);
+    let kept = |name: &str| {
+        before.iter().find(|(n, _)| n == name) == after.iter().find(|(n, _)| n == name)
+    };
+    for name in ["good.pdf", "good.html", "good.json", "SHA256SUMS"] {
+        assert!(kept(name), "{name} changed");
+    }
+    assert!(after.iter().all(|(name, _)| !name.contains(".tmp")));
+}
