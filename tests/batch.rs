@@ -24,22 +24,6 @@ fn synth(name: &str, departments: &str, seed: &str) -> std::path::PathBuf {
     dir
 }
 
-fn files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<_> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            (
-                e.path().strip_prefix(dir).unwrap().display().to_string(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect();
-    files.sort();
-    files
-}
-
 #[test]
 fn the_synthetic_corpus_is_deterministic_and_passes_the_checks() {
     let one = synth("synth-one", "12", "3");

@@ -8,22 +8,6 @@ use std::path::Path;
 
 use common::*;
 
-fn all_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<_> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            (
-                e.path().strip_prefix(dir).unwrap().display().to_string(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect();
-    files.sort();
-    files
-}
-
 fn pdfs(dir: &Path) -> Vec<std::path::PathBuf> {
     walkdir::WalkDir::new(dir)
         .into_iter()
@@ -101,7 +85,7 @@ fn the_document_date_comes_from_the_data_then_source_date_epoch() {
 fn the_same_inputs_give_the_same_bytes() {
     let one = build("repro-one", "data", &["--force"]);
     let two = build("repro-two", "data", &["--force"]);
-    let (one, two) = (all_files(&one.out), all_files(&two.out));
+    let (one, two) = (files(&one.out), files(&two.out));
     assert!(one.len() >= 18, "{} files", one.len());
     for ((name_one, bytes_one), (name_two, bytes_two)) in one.iter().zip(&two) {
         assert_eq!(name_one, name_two);
@@ -120,7 +104,7 @@ fn sha256sums_covers_every_published_file_and_checks() {
         .lines()
         .map(|l| l.split_once("  ").unwrap().1)
         .collect();
-    let published: Vec<String> = all_files(out)
+    let published: Vec<String> = files(out)
         .into_iter()
         .map(|(name, _)| name)
         .filter(|name| !name.starts_with(".stamps") && name != "SHA256SUMS")
@@ -219,7 +203,7 @@ fn a_failing_department_keeps_its_previous_outputs_and_fails_the_build() {
         ])
     };
     assert!(build().status.success());
-    let before = all_files(&out);
+    let before = files(&out);
     let yaml = std::fs::read_to_string(data.join("good.yaml")).unwrap();
     std::fs::write(
         data.join("good.yaml"),
@@ -233,7 +217,7 @@ fn a_failing_department_keeps_its_previous_outputs_and_fails_the_build() {
         summary.contains("failed 1") && summary.contains("good.yaml"),
         "{summary}"
     );
-    let after = all_files(&out);
+    let after = files(&out);
     let kept = |name: &str| {
         before.iter().find(|(n, _)| n == name) == after.iter().find(|(n, _)| n == name)
     };

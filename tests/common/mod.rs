@@ -64,6 +64,21 @@ pub fn built_national() -> &'static Built {
     BUILT.get_or_init(|| build("built-national", "tests/fixtures/national", &[]))
 }
 
+/// Every file under `dir`, by path relative to it, with its bytes.
+pub fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let name = e.path().strip_prefix(dir).unwrap().display().to_string();
+            (name, std::fs::read(e.path()).unwrap())
+        })
+        .collect();
+    files.sort();
+    files
+}
+
 pub fn tool(program: &str, args: &[&str]) -> Output {
     let output = Command::new(program)
         .args(args)
