@@ -9,7 +9,7 @@ JIXIAO := target/debug/jixiao
 DATA   ?= data
 OUT    ?= out
 
-.PHONY: publish check build test bench clean
+.PHONY: publish check build test bench fuzz clean
 
 publish: build
 	@./.ci/install-deps publish
@@ -26,6 +26,18 @@ test:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) test
+
+bench:
+	./bench/run
+
+# Fuzzes the loader, checks and templates for FUZZ_SECONDS (not part of CI).
+# cargo-fuzz is installed if missing; RUSTC_BOOTSTRAP lets the stable
+# toolchain take libFuzzer's instrumentation flags.
+FUZZ_SECONDS ?= 600
+fuzz:
+	command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	mkdir -p fuzz/corpus/load && cp data/*/*.yaml tests/bad/*.yaml fuzz/corpus/load/
+	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run load --sanitizer none -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536
 
 clean:
 	rm -rf $(OUT)

@@ -14,11 +14,11 @@ use sha2::{Digest, Sha256};
 mod outputs;
 
 pub use outputs::{CHECKSUMS, write_atomic};
-use outputs::{Outputs, Published, hex, sha256_hex, write_checksums};
+use outputs::{Outputs, Published, Stamp, StoredFinding, hex, sha256_hex, write_checksums};
 
 use crate::check::{Forms, Waived, check, load_forms};
 use crate::diag::Diagnostic;
-use crate::load::{Loaded, Source, data_files, load_dir, load_source};
+use crate::load::{Loaded, Source, data_files, load_dir, load_source, read};
 use crate::model::{Date, Document, Loc};
 use crate::render::{Page, RenderError, Renderer};
 use crate::site::{Entry, render_index};
@@ -32,11 +32,14 @@ use crate::typeset::{PhaseTimes, Problem, Typesetter};
 /// recursion still wants more than the default 2 MiB.
 const WORKER_STACK: usize = 16 * 1024 * 1024;
 
+/// The most documents one run builds: a province publishes a few thousand.
+pub const MAX_DOCUMENTS: usize = 50_000;
+
 /// Typst memoizes without bound; evicting every few documents keeps memory
 /// flat. Entries unused for `EVICT_AGE` evictions go; the shared styling,
 /// used by every document, stays.
 const EVICT_EVERY: usize = 16;
-const EVICT_AGE: usize = 2;
+const EVICT_AGE: usize = 0;
 
 /// Where a project keeps its inputs.
 #[derive(Clone, Debug)]
@@ -175,6 +178,11 @@ pub fn build(
     let store = load_templates(project)?;
     let files = data_files(&project.data)
         .with_context(|| format!("cannot read the data folder {}", project.data.display()))?;
+    anyhow::ensure!(
+        files.len() <= MAX_DOCUMENTS,
+        "the data folder has {} data files; a run builds at most {MAX_DOCUMENTS}: split it into several folders",
+        files.len()
+    );
     let typesetter = Typesetter::new(&store, &project.font_dirs).context("cannot set up Typst")?;
     let builder = Builder::new(&store, typesetter, options)?;
     let jobs = if options.jobs == 0 {
@@ -287,19 +295,20 @@ impl<'a> Builder<'a> {
 
     fn build_file(&self, data: &Path, path: &Path) -> DocReport {
         let started = Instant::now();
-        let mut report = match load_source(data, path) {
-            Ok(source) => self.build_one(&source),
-            Err(diagnostic) => {
-                let (published, entry) = self.previous(path.strip_prefix(data).unwrap_or(path));
-                DocReport {
-                    path: path.to_owned(),
-                    outcome: Outcome::Failed,
-                    diagnostics: vec![*diagnostic],
-                    waived: Vec::new(),
-                    times: PhaseTimes::default(),
-                    rest: Duration::ZERO,
-                    published,
-                    entry,
+        let relative = path.strip_prefix(data).unwrap_or(path).to_owned();
+        let outputs = Outputs::new(&self.options.out, &relative);
+        let mut report = match read(path) {
+            Err(diagnostic) => self.failed(path, &outputs, vec![*diagnostic], Vec::new()),
+            Ok(bytes) => {
+                let inputs = self.inputs(&relative, &bytes);
+                match self.fresh(&outputs, &inputs) {
+                    Some(stamp) => replay(path, stamp),
+                    None => match load_source(data, path, &bytes) {
+                        Ok(source) => self.build_one(&source, &outputs, inputs),
+                        Err(diagnostic) => {
+                            self.failed(path, &outputs, vec![*diagnostic], Vec::new())
+                        }
+                    },
                 }
             }
         };
@@ -307,62 +316,80 @@ impl<'a> Builder<'a> {
         report
     }
 
-    /// What an earlier build published for a document that fails now: its
-    /// files stay published, and listed as they were, from their JSON.
-    fn previous(&self, relative: &Path) -> (Vec<Published>, Option<Entry>) {
-        let outputs = Outputs::new(&self.options.out, relative);
-        let Some((_, published)) = outputs.published() else {
-            return (Vec::new(), None);
-        };
-        let json = std::fs::read(self.options.out.join(relative.with_extension("json")));
-        let document: Option<Document> = json
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok());
-        (published, document.map(|d| index_entry(&d, &outputs)))
+    /// The stamp of outputs made from these very inputs, unless the build
+    /// must redo them anyway (`--force`, or `--emit-typst`, which renders all).
+    fn fresh(&self, outputs: &Outputs, inputs: &str) -> Option<Stamp> {
+        if self.options.force || self.options.emit_typst.is_some() {
+            return None;
+        }
+        outputs.stamp().filter(|stamp| stamp.inputs == inputs)
     }
 
-    fn build_one(&self, source: &Source) -> DocReport {
+    /// A document that failed now: what an earlier build published for it
+    /// stays published and listed.
+    fn failed(
+        &self,
+        path: &Path,
+        outputs: &Outputs,
+        diagnostics: Vec<Diagnostic>,
+        waived: Vec<Waived>,
+    ) -> DocReport {
+        let previous = outputs.stamp();
+        DocReport {
+            path: path.to_owned(),
+            outcome: Outcome::Failed,
+            diagnostics,
+            waived,
+            times: PhaseTimes::default(),
+            rest: Duration::ZERO,
+            published: previous
+                .as_ref()
+                .map(|s| s.published.clone())
+                .unwrap_or_default(),
+            entry: previous.map(|s| s.entry),
+        }
+    }
+
+    fn build_one(&self, source: &Source, outputs: &Outputs, inputs: String) -> DocReport {
         let checked = check(&source.path, &source.document, &self.forms);
         let mut diagnostics = checked.diagnostics;
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            return self.failed(&source.path, outputs, diagnostics, checked.waived);
+        }
         let mut times = PhaseTimes::default();
-        let result = if diagnostics.iter().any(Diagnostic::is_error) {
-            Err(Vec::new())
-        } else {
-            self.render_and_typeset(source, &mut times)
+        let stamp = Stamp {
+            inputs,
+            published: Vec::new(),
+            entry: index_entry(&source.document, outputs),
+            findings: stored_findings(&diagnostics, &checked.waived),
         };
-        let (outcome, published, entry) = match result {
-            Ok((outcome, published)) => {
-                let outputs = Outputs::new(&self.options.out, &source.relative);
-                (
-                    outcome,
-                    published,
-                    Some(index_entry(&source.document, &outputs)),
-                )
-            }
+        match self.render_and_typeset(source, outputs, stamp, &mut times) {
+            Ok((pages, stamp)) => DocReport {
+                path: source.path.clone(),
+                outcome: Outcome::Built { pages },
+                diagnostics,
+                waived: checked.waived,
+                times,
+                rest: Duration::ZERO,
+                published: stamp.published,
+                entry: Some(stamp.entry),
+            },
             Err(found) => {
                 diagnostics.extend(found);
-                let (published, entry) = self.previous(&source.relative);
-                (Outcome::Failed, published, entry)
+                let mut report = self.failed(&source.path, outputs, diagnostics, checked.waived);
+                report.times = times;
+                report
             }
-        };
-        DocReport {
-            path: source.path.clone(),
-            outcome,
-            diagnostics,
-            waived: checked.waived,
-            times,
-            rest: Duration::ZERO,
-            published,
-            entry,
         }
     }
 
     fn render_and_typeset(
         &self,
         source: &Source,
+        outputs: &Outputs,
+        stamp: Stamp,
         times: &mut PhaseTimes,
-    ) -> Result<(Outcome, Vec<Published>), Vec<Diagnostic>> {
-        let outputs = Outputs::new(&self.options.out, &source.relative);
+    ) -> Result<(usize, Stamp), Vec<Diagnostic>> {
         let page = Page {
             date: self.date_of(&source.document).to_string(),
             index: index_href(&source.relative),
@@ -382,12 +409,6 @@ impl<'a> Builder<'a> {
                 &std::io::Error::other(e),
             )]
         })?;
-        let digest = self.digest(&main, &json);
-        if !self.options.force
-            && let Some(published) = outputs.up_to_date(&digest)
-        {
-            return Ok((Outcome::UpToDate, published));
-        }
         let typeset = self.typesetter.typeset(&main).map_err(|problems| {
             problems
                 .into_iter()
@@ -395,15 +416,28 @@ impl<'a> Builder<'a> {
                 .collect::<Vec<_>>()
         })?;
         *times = typeset.times;
-        let published = outputs
-            .write(&typeset.pdf, typeset.html.as_bytes(), &json, &digest)
+        let stamp = outputs
+            .write([&typeset.pdf, typeset.html.as_bytes(), &json], stamp)
             .map_err(|e| vec![io_error(&source.path, "cannot write the outputs", &e)])?;
-        Ok((
-            Outcome::Built {
-                pages: typeset.pages,
-            },
-            published,
-        ))
+        Ok((typeset.pages, stamp))
+    }
+
+    /// Everything a document's outputs are made from: the tool, templates and
+    /// fonts (the run digest), the date a document without one gets, where it
+    /// stands, and its data file's bytes.
+    fn inputs(&self, relative: &Path, bytes: &[u8]) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(&self.run_digest);
+        hasher.update(
+            self.options
+                .source_date
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+        );
+        hasher.update(relative.to_string_lossy().as_bytes());
+        hasher.update([0]);
+        hasher.update(bytes);
+        hex(&hasher.finalize())
     }
 
     /// The document date: the data's, else the build's, else 1 January of
@@ -415,15 +449,6 @@ impl<'a> Builder<'a> {
             .map(|d| d.value)
             .or(self.options.source_date)
             .unwrap_or_else(|| Date::new_year(document.year.value))
-    }
-
-    /// Everything a document's outputs are made from.
-    fn digest(&self, main: &str, json: &[u8]) -> String {
-        let mut hasher = Sha256::new();
-        hasher.update(&self.run_digest);
-        hasher.update(main);
-        hasher.update(json);
-        hex(&hasher.finalize())
     }
 
     fn emit_typst(&self, dir: &Path, main: &str) -> std::io::Result<()> {
@@ -478,6 +503,59 @@ impl<'a> Builder<'a> {
             }
         }
     }
+}
+
+/// An up-to-date document, reported as its last build found it.
+fn replay(path: &Path, stamp: Stamp) -> DocReport {
+    let mut diagnostics = Vec::new();
+    let mut waived = Vec::new();
+    for finding in stamp.findings {
+        let mut diagnostic = Diagnostic::error(
+            path,
+            Loc::new(finding.line, finding.column),
+            code(&finding.code),
+            finding.message,
+        );
+        diagnostic.severity = finding.severity;
+        diagnostic.hint = finding.hint;
+        match finding.why {
+            Some(why) => waived.push(Waived { diagnostic, why }),
+            None => diagnostics.push(diagnostic),
+        }
+    }
+    DocReport {
+        path: path.to_owned(),
+        outcome: Outcome::UpToDate,
+        diagnostics,
+        waived,
+        times: PhaseTimes::default(),
+        rest: Duration::ZERO,
+        published: stamp.published,
+        entry: Some(stamp.entry),
+    }
+}
+
+/// The rule code a stamp names, as the catalogue spells it.
+fn code(name: &str) -> &'static str {
+    crate::check::catalogue::rule(name).map_or("recorded", |rule| rule.code)
+}
+
+/// Findings as a stamp keeps them: the warnings and the waived ones.
+fn stored_findings(diagnostics: &[Diagnostic], waived: &[Waived]) -> Vec<StoredFinding> {
+    let store = |d: &Diagnostic, why: Option<&String>| StoredFinding {
+        line: d.loc.line,
+        column: d.loc.column,
+        severity: d.severity,
+        code: d.code.to_owned(),
+        message: d.message.clone(),
+        hint: d.hint.clone(),
+        why: why.cloned(),
+    };
+    diagnostics
+        .iter()
+        .map(|d| store(d, None))
+        .chain(waived.iter().map(|w| store(&w.diagnostic, Some(&w.why))))
+        .collect()
 }
 
 /// The link from a document's web page back to the index.

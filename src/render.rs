@@ -41,23 +41,31 @@ pub struct Renderer {
     env: Environment<'static>,
 }
 
+/// The template engine's settings: strict about undefined values, every
+/// value through the Typst formatter, bounded work, no filter that marks
+/// data as safe.
+fn environment() -> Result<Environment<'static>, Error> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| AutoEscape::Custom("typst".into()));
+    env.set_formatter(typst_formatter);
+    env.set_fuel(Some(FUEL));
+    env.set_syntax(
+        SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()?,
+    );
+    env.remove_filter("safe");
+    env.remove_filter("escape");
+    env.remove_filter("e");
+    Ok(env)
+}
+
 impl Renderer {
     pub fn new(store: &TemplateStore) -> Result<Self, Error> {
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.set_auto_escape_callback(|_| AutoEscape::Custom("typst".into()));
-        env.set_formatter(typst_formatter);
-        env.set_fuel(Some(FUEL));
-        env.set_syntax(
-            SyntaxConfig::builder()
-                .trim_blocks(true)
-                .lstrip_blocks(true)
-                .keep_trailing_newline(true)
-                .build()?,
-        );
-        env.remove_filter("safe");
-        env.remove_filter("escape");
-        env.remove_filter("e");
+        let mut env = environment()?;
         let sources: BTreeMap<String, String> = store
             .files()
             .filter(|(path, _)| path.ends_with(".j2"))
@@ -153,12 +161,7 @@ mod tests {
     }
 
     fn render_source(source: &str, ctx: Value) -> Result<String, Error> {
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.set_auto_escape_callback(|_| AutoEscape::Custom("typst".into()));
-        env.set_formatter(typst_formatter);
-        env.remove_filter("safe");
-        env.render_str(source, ctx)
+        environment()?.render_str(source, ctx)
     }
 
     #[test]
@@ -178,10 +181,21 @@ mod tests {
     }
 
     #[test]
+    fn autoescape_false_does_not_let_data_through() {
+        let source = "{% autoescape false %}{{ s }}{% endautoescape %}";
+        let ctx = minijinja::context! { s => "#set page(width: 1pt)" };
+        assert_eq!(
+            render_source(source, ctx).unwrap(),
+            "\"#set page(width: 1pt)\""
+        );
+    }
+
+    #[test]
     fn lists_floats_undefined_and_safe_are_refused() {
         assert!(render_source("{{ xs }}", minijinja::context! { xs => vec![1] }).is_err());
         assert!(render_source("{{ f }}", minijinja::context! { f => 1.5 }).is_err());
         assert!(render_source("{{ nope }}", minijinja::context! {}).is_err());
         assert!(render_source("{{ s|safe }}", minijinja::context! { s => "x" }).is_err());
+        assert!(render_source("{{ s|escape }}", minijinja::context! { s => "x" }).is_err());
     }
 }

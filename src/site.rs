@@ -18,7 +18,7 @@ pub const INDEX_TEMPLATE: &str = "site/index.html.j2";
 const STYLESHEET: &str = "lib/web.css";
 
 /// One published disclosure, as the index lists it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Entry {
     pub year: u16,
     pub department: String,

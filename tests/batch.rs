@@ -120,3 +120,21 @@ fn a_rebuild_follows_a_template_change() {
     .unwrap();
     assert!(build().starts_with("built 2, up to date 0"));
 }
+
+#[test]
+fn an_up_to_date_document_still_reports_its_findings_and_waivers() {
+    let out = scratch("replay-out");
+    let build = || jixiao(&["build", "--data", "data", "--out", out.to_str().unwrap()]);
+    let first = build();
+    let second = build();
+    assert!(
+        summary(&second).starts_with("built 0, up to date 5, failed 0"),
+        "{}",
+        summary(&second)
+    );
+    assert!(summary(&first).contains("44 waived") && summary(&second).contains("44 waived"));
+    assert_eq!(
+        String::from_utf8_lossy(&first.stderr),
+        String::from_utf8_lossy(&second.stderr)
+    );
+}

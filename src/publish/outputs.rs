@@ -2,22 +2,51 @@
 //! is ever half-written, and the checksums of everything published.
 //!
 //! Next to its outputs each document keeps a stamp: the digest of all its
-//! inputs, then the SHA-256 of each output. An unchanged digest means the
-//! outputs are up to date; the recorded hashes make `SHA256SUMS` without
-//! reading the outputs again.
+//! inputs (its data file's bytes, the templates, fonts and tool), the
+//! SHA-256 of each output, its index entry and its findings. An unchanged
+//! digest means the outputs are up to date, and the rest lets a rebuild
+//! report and list the document without reading or parsing anything else.
 
 use std::path::{Path, PathBuf};
 
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+use crate::diag::Severity;
+use crate::site::Entry;
 
 /// The checksum file, checkable with `sha256sum -c` from the output folder.
 pub const CHECKSUMS: &str = "SHA256SUMS";
 
 /// One published file: its SHA-256 and its path relative to the output folder.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Published {
     pub sha256: String,
     pub path: String,
+}
+
+/// What a build records about a document it published.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Stamp {
+    /// The digest of everything the outputs were made from.
+    pub inputs: String,
+    pub published: Vec<Published>,
+    pub entry: Entry,
+    /// The warnings and waived findings of the build that made the outputs.
+    pub findings: Vec<StoredFinding>,
+}
+
+/// A finding as a stamp keeps it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StoredFinding {
+    pub line: u32,
+    pub column: u32,
+    pub severity: Severity,
+    pub code: String,
+    pub message: String,
+    pub hint: Option<String>,
+    /// Set when the data file waived it.
+    pub why: Option<String>,
 }
 
 /// The outputs of one document.
@@ -27,7 +56,7 @@ pub struct Outputs {
     stamp: PathBuf,
 }
 
-/// The three files of a document, by extension.
+/// The three files of a document, by extension: PDF, HTML, JSON.
 const EXTENSIONS: [&str; 3] = ["pdf", "html", "json"];
 
 impl Outputs {
@@ -35,7 +64,7 @@ impl Outputs {
         Self {
             out: out.to_owned(),
             relative: relative.to_owned(),
-            stamp: out.join(".stamps").join(relative.with_extension("sha256")),
+            stamp: out.join(".stamps").join(relative.with_extension("json")),
         }
     }
 
@@ -48,56 +77,29 @@ impl Outputs {
         self.out.join(self.relative.with_extension(extension))
     }
 
-    /// The published files as the stamp records them, if it is complete and
-    /// the files are there.
-    pub fn published(&self) -> Option<(String, Vec<Published>)> {
-        let stamp = std::fs::read_to_string(&self.stamp).ok()?;
-        let mut lines = stamp.lines();
-        let digest = lines.next()?.to_owned();
-        let published: Vec<Published> = lines
-            .filter_map(|line| line.split_once("  "))
-            .map(|(sha256, path)| Published {
-                sha256: sha256.to_owned(),
-                path: path.to_owned(),
-            })
-            .collect();
-        let complete = published.len() == EXTENSIONS.len()
-            && EXTENSIONS.iter().all(|e| self.path(e).is_file());
-        complete.then_some((digest, published))
-    }
-
-    /// The published files, if the outputs were made from inputs with this digest.
-    pub fn up_to_date(&self, digest: &str) -> Option<Vec<Published>> {
-        self.published()
-            .filter(|(d, _)| d == digest)
-            .map(|(_, published)| published)
+    /// The stamp of the last build that published the document, if its
+    /// outputs are all there.
+    pub fn stamp(&self) -> Option<Stamp> {
+        let stamp: Stamp = serde_json::from_slice(&std::fs::read(&self.stamp).ok()?).ok()?;
+        EXTENSIONS
+            .iter()
+            .all(|e| self.path(e).is_file())
+            .then_some(stamp)
     }
 
     /// Writes the outputs, then the stamp that vouches for them.
-    pub fn write(
-        &self,
-        pdf: &[u8],
-        html: &[u8],
-        json: &[u8],
-        digest: &str,
-    ) -> std::io::Result<Vec<Published>> {
-        let mut published = Vec::new();
-        for (extension, bytes) in EXTENSIONS.into_iter().zip([pdf, html, json]) {
+    pub fn write(&self, files: [&[u8]; 3], mut stamp: Stamp) -> std::io::Result<Stamp> {
+        stamp.published.clear();
+        for (extension, bytes) in EXTENSIONS.into_iter().zip(files) {
             write_atomic(&self.path(extension), bytes)?;
-            published.push(Published {
+            stamp.published.push(Published {
                 sha256: sha256_hex(bytes),
                 path: self.href(extension),
             });
         }
-        let lines: Vec<String> = published
-            .iter()
-            .map(|p| format!("{}  {}", p.sha256, p.path))
-            .collect();
-        write_atomic(
-            &self.stamp,
-            format!("{digest}\n{}\n", lines.join("\n")).as_bytes(),
-        )?;
-        Ok(published)
+        let json = serde_json::to_vec_pretty(&stamp).map_err(std::io::Error::other)?;
+        write_atomic(&self.stamp, &json)?;
+        Ok(stamp)
     }
 }
 
