@@ -114,7 +114,8 @@ fn collect_embedded(dir: &Dir<'static>, files: &mut BTreeMap<String, TemplateFil
     }
 }
 
-fn slash_path(path: &Path) -> String {
+/// A relative path with `/` between its parts, on any platform.
+pub(crate) fn slash_path(path: &Path) -> String {
     path.components()
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()

@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::diag::Severity;
 use crate::site::Entry;
+use crate::templates::slash_path;
 
 /// The checksum file, checkable with `sha256sum -c` from the output folder.
 pub const CHECKSUMS: &str = "SHA256SUMS";
@@ -70,7 +71,7 @@ impl Outputs {
 
     /// A document's output path relative to the output folder, with `/`.
     pub fn href(&self, extension: &str) -> String {
-        slash(&self.relative.with_extension(extension))
+        slash_path(&self.relative.with_extension(extension))
     }
 
     fn path(&self, extension: &str) -> PathBuf {
@@ -134,11 +135,4 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn slash(path: &Path) -> String {
-    path.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
 }
