@@ -219,6 +219,16 @@ fn classify(message: &str) -> (&'static str, Option<String>) {
             Some("add the field; see README.md for the data format".to_owned()),
         );
     }
+    // Our own value errors quote the user's text, which may contain any word
+    // below, so they are recognised first and by their fixed wording.
+    if message.contains("” is not an amount: ")
+        || message.contains("” has too many digits for an amount: ")
+    {
+        return ("bad-amount", None);
+    }
+    if message.contains("” is not a date: ") {
+        return ("bad-date", None);
+    }
     if message.contains("budget") || message.contains("limit") || message.contains("exceeded") {
         return (
             "limit",
@@ -227,12 +237,6 @@ fn classify(message: &str) -> (&'static str, Option<String>) {
                     .to_owned(),
             ),
         );
-    }
-    if message.contains("is not an amount") {
-        return ("bad-amount", None);
-    }
-    if message.contains("is not a date") {
-        return ("bad-date", None);
     }
     if message.starts_with("invalid u") || message.starts_with("invalid i") {
         return (
