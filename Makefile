@@ -37,7 +37,7 @@ FUZZ_SECONDS ?= 600
 fuzz:
 	command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
 	mkdir -p fuzz/corpus/load && cp data/*/*.yaml tests/bad/*.yaml fuzz/corpus/load/
-	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run load --sanitizer none -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536
+	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run load --sanitizer none -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=2 -dict=yaml.dict
 
 clean:
 	rm -rf $(OUT)
