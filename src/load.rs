@@ -171,7 +171,17 @@ fn options() -> serde_saphyr::Options {
 fn yaml_diagnostic(path: &Path, error: &serde_saphyr::Error) -> Diagnostic {
     let loc = error.location().map(Loc::from).unwrap_or_default();
     let message = plain_message(&error.without_snippet().to_string());
-    let (code, hint) = classify(&message);
+    let (code, hint) = if is_limit(error, &message) {
+        (
+            "limit",
+            Some(
+                "the file is far larger or deeper than a disclosure; is it the right file?"
+                    .to_owned(),
+            ),
+        )
+    } else {
+        classify(&message)
+    };
     let diagnostic = Diagnostic::error(path, loc, code, message);
     match hint {
         Some(hint) => diagnostic.with_hint(hint),
@@ -192,6 +202,24 @@ fn plain_message(rendered: &str) -> String {
         .rsplit_once(" at line ")
         .map_or(without_loc, |(message, _)| message);
     without_suffix.trim().to_owned()
+}
+
+/// A breached parser limit, told by the error's kind: its message may quote
+/// the file's own text, and `unit: budget` is a wrong value, not a limit.
+fn is_limit(error: &serde_saphyr::Error, message: &str) -> bool {
+    use serde_saphyr::Error as E;
+    let mut error = error;
+    while let E::WithSnippet { error: inner, .. } | E::AliasError { error: inner, .. } = error {
+        error = inner;
+    }
+    matches!(
+        error,
+        E::Budget { .. }
+            | E::AliasReplayCounterOverflow { .. }
+            | E::AliasReplayLimitExceeded { .. }
+            | E::AliasExpansionLimitExceeded { .. }
+            | E::AliasReplayStackDepthExceeded { .. }
+    ) || message.starts_with("recursion limit exceeded")
 }
 
 fn classify(message: &str) -> (&'static str, Option<String>) {
@@ -228,15 +256,6 @@ fn classify(message: &str) -> (&'static str, Option<String>) {
     }
     if message.contains("” is not a date: ") {
         return ("bad-date", None);
-    }
-    if message.contains("budget") || message.contains("limit") || message.contains("exceeded") {
-        return (
-            "limit",
-            Some(
-                "the file is far larger or deeper than a disclosure; is it the right file?"
-                    .to_owned(),
-            ),
-        );
     }
     if message.starts_with("invalid u") || message.starts_with("invalid i") {
         return (
