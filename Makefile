@@ -40,4 +40,4 @@ fuzz:
 	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run load --sanitizer none -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=2 -dict=yaml.dict
 
 clean:
-	rm -rf $(OUT)
+	rm -rf $(OUT) $(dir $(OUT)).$(notdir $(OUT)).jixiao

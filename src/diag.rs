@@ -1,19 +1,18 @@
 //! Findings about a document: what is wrong, where, and how to fix it.
 //!
-//! Every stage reports through the same type, so `jixiao check --format json`
-//! and the terminal report show loader, checker, template and Typst findings
-//! alike.
+//! Every stage reports through the same type, from the loader to Typst, and
+//! the build's stamps keep it as it is: `jixiao check --format json`, SARIF,
+//! the terminal and a replayed up-to-date document all show the same finding.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::Loc;
 
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Warning,
@@ -30,27 +29,31 @@ impl fmt::Display for Severity {
 }
 
 /// One finding, located in a file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnostic {
     pub file: PathBuf,
     pub loc: Loc,
     pub severity: Severity,
     /// A stable code, e.g. `yaml-syntax`, that tools and waivers can match on.
-    pub code: &'static str,
+    pub code: Cow<'static, str>,
     pub message: String,
     /// How to fix it, where that can be said.
     pub hint: Option<String>,
+    /// Why the data file publishes the document anyway, when it waives the finding.
+    pub waiver: Option<String>,
 }
 
 impl Diagnostic {
+    /// An error; a long value the message quotes is shortened (see [`excerpt`]).
     pub fn error(file: &Path, loc: Loc, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             file: file.to_owned(),
             loc,
             severity: Severity::Error,
-            code,
-            message: message.into(),
+            code: Cow::Borrowed(code),
+            message: shorten_quotes(&message.into()),
             hint: None,
+            waiver: None,
         }
     }
 
@@ -66,27 +69,67 @@ impl Diagnostic {
         self
     }
 
+    /// An error the data file has not waived: it stops the document.
     pub fn is_error(&self) -> bool {
-        self.severity == Severity::Error
+        self.severity == Severity::Error && self.waiver.is_none()
+    }
+
+    pub fn is_waived(&self) -> bool {
+        self.waiver.is_some()
     }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}: {}[{}]: {}",
-            self.file.display(),
-            self.loc,
-            self.severity,
-            self.code,
-            self.message
-        )?;
+        write!(f, "{}", self.file.display())?;
+        if self.loc.line > 0 {
+            write!(f, ":{}", self.loc)?;
+        }
+        write!(f, ": {}[{}]: {}", self.severity, self.code, self.message)?;
         if let Some(hint) = &self.hint {
             write!(f, "\n  hint: {hint}")?;
         }
         Ok(())
     }
+}
+
+/// The longest value a message quotes whole; longer ones are cut with “…”.
+const QUOTE_CHARS: usize = 40;
+
+/// A value as a message quotes it: whole when short, its start and “…” when
+/// long, so that a 10,000-character value does not drown the message.
+pub fn excerpt(text: &str) -> Cow<'_, str> {
+    match text.char_indices().nth(QUOTE_CHARS) {
+        None => Cow::Borrowed(text),
+        Some((end, _)) => Cow::Owned(format!("{}…", &text[..end])),
+    }
+}
+
+/// The quotation marks messages put around values: “…”, `…` and "…".
+const QUOTES: [(char, char); 3] = [('“', '”'), ('`', '`'), ('"', '"')];
+
+/// A message with every value it quotes shortened to its [`excerpt`]: the
+/// rules, serde and Typst all quote the offending text, and any of it may be
+/// a 10,000-character paragraph.
+fn shorten_quotes(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(1024));
+    let mut rest = message;
+    while let Some((start, open, close)) = QUOTES
+        .iter()
+        .filter_map(|&(open, close)| Some((rest.find(open)?, open, close)))
+        .min_by_key(|&(start, ..)| start)
+    {
+        let inner_start = start + open.len_utf8();
+        let Some(length) = rest[inner_start..].find(close) else {
+            break;
+        };
+        out.push_str(&rest[..inner_start]);
+        out.push_str(&excerpt(&rest[inner_start..inner_start + length]));
+        out.push(close);
+        rest = &rest[inner_start + length + close.len_utf8()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The machine-readable shape of a finding: `{file, line, column, severity, code, message}`.
@@ -101,15 +144,17 @@ struct JsonDiagnostic<'a> {
 }
 
 /// Renders findings as one JSON array; a hint is appended to its message.
+/// Waived findings are left out: they do not need attention.
 pub fn to_json(diagnostics: &[Diagnostic]) -> String {
     let rows: Vec<JsonDiagnostic> = diagnostics
         .iter()
+        .filter(|d| !d.is_waived())
         .map(|d| JsonDiagnostic {
             file: d.file.display().to_string(),
             line: d.loc.line,
             column: d.loc.column,
             severity: d.severity,
-            code: d.code,
+            code: &d.code,
             message: match &d.hint {
                 Some(hint) => format!("{} (hint: {hint})", d.message),
                 None => d.message.clone(),
@@ -150,5 +195,52 @@ mod tests {
     fn display_names_file_line_and_column() {
         let d = Diagnostic::warning(Path::new("x.yaml"), Loc::new(1, 2), "c", "m");
         assert_eq!(d.to_string(), "x.yaml:1:2: warning[c]: m");
+    }
+
+    #[test]
+    fn a_finding_about_a_whole_file_names_only_the_file() {
+        let d = Diagnostic::error(Path::new("x.yaml"), Loc::default(), "limit", "m");
+        assert_eq!(d.to_string(), "x.yaml: error[limit]: m");
+    }
+
+    #[test]
+    fn a_waived_error_does_not_stop_the_document() {
+        let mut d = Diagnostic::error(Path::new("x.yaml"), Loc::new(1, 2), "c", "m");
+        assert!(d.is_error());
+        d.waiver = Some("原文如此".to_owned());
+        assert!(!d.is_error() && d.is_waived());
+        assert_eq!(to_json(&[d]), "[]");
+    }
+
+    #[test]
+    fn long_values_are_quoted_by_their_start() {
+        assert_eq!(excerpt("短"), "短");
+        let long = "长".repeat(10_000);
+        let quoted = excerpt(&long);
+        assert_eq!(quoted.chars().count(), QUOTE_CHARS + 1);
+        assert!(quoted.ends_with('…'));
+    }
+
+    #[test]
+    fn every_quoted_value_of_a_message_is_shortened() {
+        let long = "长".repeat(10_000);
+        let d = Diagnostic::error(
+            Path::new("x.yaml"),
+            Loc::new(1, 1),
+            "c",
+            format!("“{long}”不是“短”; `{long}` and \"{long}\""),
+        );
+        assert!(d.message.chars().count() < 200, "{}", d.message);
+        assert!(d.message.contains("”不是“短”; `"));
+        assert_eq!(shorten_quotes("no “closing"), "no “closing");
+    }
+
+    #[test]
+    fn a_finding_survives_a_round_trip_through_json() {
+        let mut d = Diagnostic::warning(Path::new("x.yaml"), Loc::new(4, 2), "missing-unit", "m")
+            .with_hint("h");
+        d.waiver = Some("w".to_owned());
+        let back: Diagnostic = serde_json::from_str(&serde_json::to_string(&d).unwrap()).unwrap();
+        assert_eq!(back, d);
     }
 }

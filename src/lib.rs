@@ -5,6 +5,7 @@
 //! The data flows through the modules in this order:
 //! [`load`] → [`check`] → [`render`] → [`typeset`] → [`publish`].
 
+pub mod alloc;
 pub mod check;
 pub mod diag;
 pub mod load;

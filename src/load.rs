@@ -5,12 +5,13 @@
 //! reported with the file, line and column; nothing past this stage sees text
 //! that is not a valid [`Document`].
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
 use crate::diag::Diagnostic;
-use crate::model::{Document, Loc};
+use crate::model::{Document, Loc, Refused, take_refused};
 
 /// Bounds on one data file, tuned to the real shapes with a wide margin: the
 /// largest seed has 60 KiB, 2,000 values and nesting 10 deep; a synthetic
@@ -44,26 +45,98 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Every `*.yaml` file under `data`, in a stable order.
-pub fn data_files(data: &Path) -> Result<Vec<PathBuf>, walkdir::Error> {
-    let mut files = Vec::new();
-    for entry in WalkDir::new(data).follow_links(false).sort_by_file_name() {
-        let entry = entry?;
-        let is_yaml = entry
-            .path()
-            .extension()
-            .is_some_and(|e| e == "yaml" || e == "yml");
-        if entry.file_type().is_file() && is_yaml {
-            files.push(entry.into_path());
+/// Why the data folder cannot be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum DataDirError {
+    #[error("the data folder {0} does not exist; pass --data with the folder of the data files")]
+    Missing(PathBuf),
+    #[error("{0} is not a folder; pass --data with the folder of the data files")]
+    NotAFolder(PathBuf),
+    #[error("the data folder {0} has no data files (*.yaml, *.yml); nothing was built or changed")]
+    Empty(PathBuf),
+}
+
+/// The data files of a folder, and findings about entries that look like
+/// data files but cannot be read as such.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub files: Vec<PathBuf>,
+    pub refused: Vec<Diagnostic>,
+}
+
+/// Every `*.yaml` and `*.yml` file under `data` (any case), in a stable
+/// order. Symbolic links are followed; a broken one, a loop, a FIFO or a
+/// device named like a data file is refused by name, never skipped.
+pub fn data_files(data: &Path) -> Result<Found, DataDirError> {
+    if !data.exists() {
+        return Err(DataDirError::Missing(data.to_owned()));
+    }
+    if !data.is_dir() {
+        return Err(DataDirError::NotAFolder(data.to_owned()));
+    }
+    let mut found = Found::default();
+    for entry in WalkDir::new(data).follow_links(true).sort_by_file_name() {
+        match entry {
+            Ok(entry) if is_data_name(entry.path()) => {
+                if entry.file_type().is_file() {
+                    found.files.push(entry.into_path());
+                } else if !entry.file_type().is_dir() {
+                    found.refused.push(refuse(
+                        entry.path(),
+                        "is not a regular file (a FIFO, socket or device); a data file must be a plain file".to_owned(),
+                    ));
+                }
+            }
+            Ok(_) => {}
+            Err(error) => {
+                let path = error.path().unwrap_or(data).to_owned();
+                let why = match error.loop_ancestor() {
+                    Some(ancestor) => format!(
+                        "is a symbolic link back to {}, a loop; remove the link",
+                        ancestor.display()
+                    ),
+                    None => match error.io_error() {
+                        Some(io) if io.kind() == std::io::ErrorKind::NotFound => {
+                            "is a symbolic link to nothing; remove it or point it at the file"
+                                .to_owned()
+                        }
+                        Some(io) => format!("cannot be read: {io}"),
+                        None => "cannot be read".to_owned(),
+                    },
+                };
+                found.refused.push(refuse(&path, why));
+            }
         }
     }
-    Ok(files)
+    if found.files.is_empty() && found.refused.is_empty() {
+        return Err(DataDirError::Empty(data.to_owned()));
+    }
+    Ok(found)
+}
+
+fn is_data_name(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+}
+
+fn refuse(path: &Path, why: String) -> Diagnostic {
+    Diagnostic::error(
+        path,
+        Loc::default(),
+        "not-a-data-file",
+        format!("{} {why}", path.display()),
+    )
 }
 
 /// Loads every data file under `data`.
-pub fn load_dir(data: &Path) -> Result<Loaded, walkdir::Error> {
-    let mut loaded = Loaded::default();
-    for path in data_files(data)? {
+pub fn load_dir(data: &Path) -> Result<Loaded, DataDirError> {
+    let found = data_files(data)?;
+    let mut loaded = Loaded {
+        diagnostics: found.refused,
+        ..Loaded::default()
+    };
+    for path in found.files {
         match read(&path).and_then(|bytes| load_source(data, &path, &bytes)) {
             Ok(source) => loaded.sources.push(source),
             Err(diagnostic) => loaded.diagnostics.push(*diagnostic),
@@ -102,8 +175,18 @@ pub fn read(path: &Path) -> Result<Vec<u8>, Box<Diagnostic>> {
             format!("the file has {size} bytes; a data file may have at most {MAX_FILE_BYTES}"),
         ));
     }
-    std::fs::read(path)
-        .map_err(|e| fail(Loc::default(), "io", format!("cannot read the file: {e}")))
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| fail(Loc::default(), "io", format!("cannot read the file: {e}")))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(fail(
+            Loc::new(1, 1),
+            "file-too-large",
+            format!("the file grew past {MAX_FILE_BYTES} bytes while it was read"),
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Parses a data file's bytes: UTF-8, then YAML.
@@ -147,6 +230,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, Box<Diagnostic>> {
             .with_hint("a long text can be split over lines with a YAML block scalar (`>-`)"),
         ));
     }
+    take_refused();
     serde_saphyr::from_str_with_options(text, options())
         .map_err(|e| Box::new(yaml_diagnostic(path, &e)))
 }
@@ -167,26 +251,107 @@ fn options() -> serde_saphyr::Options {
 }
 
 /// Turns a YAML error into a finding with a stable code and, where one can be
-/// given, a hint.
+/// given, a hint. The error's kind decides, never its words: serde quotes the
+/// file's own text, which may say anything.
 fn yaml_diagnostic(path: &Path, error: &serde_saphyr::Error) -> Diagnostic {
+    use serde_saphyr::Error as E;
     let loc = error.location().map(Loc::from).unwrap_or_default();
+    let error = innermost(error);
     let message = plain_message(&error.without_snippet().to_string());
-    let (code, hint) = if is_limit(error, &message) {
-        (
+    let fail = |code, message: String| Diagnostic::error(path, loc, code, message);
+    match error {
+        E::SerdeUnknownField {
+            field, expected, ..
+        } => {
+            let hint = closest(field, expected.iter().copied()).map_or_else(
+                || {
+                    format!(
+                        "remove `{field}` or move it to where it belongs; here the keys are: {}",
+                        expected.join(", ")
+                    )
+                },
+                |c| format!("did you mean `{c}`?"),
+            );
+            fail("unknown-key", format!("unknown key `{field}`")).with_hint(hint)
+        }
+        E::SerdeMissingField { field, .. } => {
+            fail("missing-field", format!("missing key `{field}`"))
+                .with_hint("add the key; see README.md for the data format")
+        }
+        E::DuplicateMappingKey { .. } => fail("duplicate-key", message)
+            .with_hint("a key may appear once per mapping: remove or rename the second one"),
+        E::Budget { breach, .. } => fail("limit", limit_message(breach))
+            .with_hint("the file is far larger or deeper than a disclosure; is it the right file?"),
+        E::AliasReplayCounterOverflow { .. }
+        | E::AliasReplayLimitExceeded { .. }
+        | E::AliasExpansionLimitExceeded { .. }
+        | E::AliasReplayStackDepthExceeded { .. } => fail(
             "limit",
-            Some(
-                "the file is far larger or deeper than a disclosure; is it the right file?"
-                    .to_owned(),
-            ),
+            format!("anchors and aliases (&name, *name) expand too far; a data file may use at most {MAX_ALIASES}"),
         )
-    } else {
-        classify(&message)
-    };
-    let diagnostic = Diagnostic::error(path, loc, code, message);
-    match hint {
-        Some(hint) => diagnostic.with_hint(hint),
-        None => diagnostic,
+        .with_hint("write the values out instead of repeating them with aliases"),
+        E::InvalidScalar { ty, .. } if ty.starts_with('u') || ty.starts_with('i') => {
+            fail("wrong-type", message).with_hint("write a whole number, e.g. year: 2022")
+        }
+        E::SerdeInvalidType { .. }
+        | E::SerdeInvalidValue { .. }
+        | E::SerdeInvalidLength { .. }
+        | E::SerdeUnknownVariant { .. }
+        | E::InvalidScalar { .. }
+        | E::Unexpected { .. }
+        | E::NullIntoString { .. } => fail("wrong-type", message),
+        E::ExternalMessage { source, .. } if is_recursion_limit(source) => fail(
+            "limit",
+            format!("the data is nested more than {MAX_DEPTH} levels deep"),
+        )
+        .with_hint("the file is far larger or deeper than a disclosure; is it the right file?"),
+        E::Message { .. } => value_diagnostic(path, loc, message),
+        _ => fail("yaml-syntax", message),
     }
+}
+
+/// The error inside the wrappers that add a snippet or an alias's place.
+fn innermost(error: &serde_saphyr::Error) -> &serde_saphyr::Error {
+    use serde_saphyr::Error as E;
+    let mut error = error;
+    while let E::WithSnippet { error: inner, .. } | E::AliasError { error: inner, .. } = error {
+        error = inner;
+    }
+    error
+}
+
+/// The parser's own depth limit, which it reports before serde's budget.
+fn is_recursion_limit(source: &serde_saphyr::ExternalMessageSource) -> bool {
+    use serde_saphyr::granit_parser::ErrorKind;
+    matches!(source, serde_saphyr::ExternalMessageSource::Parser(e) if matches!(e.kind(), ErrorKind::RecursionLimitExceeded))
+}
+
+/// A breached parser limit in words.
+fn limit_message(breach: &serde_saphyr::budget::BudgetBreach) -> String {
+    use serde_saphyr::budget::BudgetBreach as B;
+    match breach {
+        B::Depth { .. } => format!("the data is nested more than {MAX_DEPTH} levels deep"),
+        B::Nodes { .. } | B::Events { .. } => format!("the file has more than {MAX_NODES} values"),
+        B::Aliases { .. } | B::Anchors { .. } | B::AliasAnchorRatio { .. } => {
+            format!("the file uses more than {MAX_ALIASES} anchors or aliases (&name, *name)")
+        }
+        B::Documents { .. } => "the file holds more than one YAML document (a second `---`); a data file is one document".to_owned(),
+        B::ScalarBytes { .. } | B::InputBytes { .. } => {
+            format!("the file's text is larger than {MAX_FILE_BYTES} bytes")
+        }
+        _ => "the file is far larger or deeper than a disclosure".to_owned(),
+    }
+}
+
+/// A value the model's own parser refused: an amount, a date or a period
+/// written wrong, as the model recorded it.
+fn value_diagnostic(path: &Path, loc: Loc, message: String) -> Diagnostic {
+    let code = match take_refused() {
+        Some(Refused::Amount) => "bad-amount",
+        Some(Refused::Date) => "bad-date",
+        None => "yaml-syntax",
+    };
+    Diagnostic::error(path, loc, code, message)
 }
 
 /// Drops the `error: line L column C:` prefix and ` at line L, column C`
@@ -202,74 +367,6 @@ fn plain_message(rendered: &str) -> String {
         .rsplit_once(" at line ")
         .map_or(without_loc, |(message, _)| message);
     without_suffix.trim().to_owned()
-}
-
-/// A breached parser limit, told by the error's kind: its message may quote
-/// the file's own text, and `unit: budget` is a wrong value, not a limit.
-fn is_limit(error: &serde_saphyr::Error, message: &str) -> bool {
-    use serde_saphyr::Error as E;
-    let mut error = error;
-    while let E::WithSnippet { error: inner, .. } | E::AliasError { error: inner, .. } = error {
-        error = inner;
-    }
-    matches!(
-        error,
-        E::Budget { .. }
-            | E::AliasReplayCounterOverflow { .. }
-            | E::AliasReplayLimitExceeded { .. }
-            | E::AliasExpansionLimitExceeded { .. }
-            | E::AliasReplayStackDepthExceeded { .. }
-    ) || message.starts_with("recursion limit exceeded")
-}
-
-fn classify(message: &str) -> (&'static str, Option<String>) {
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        let (field, expected) = rest.split_once('`').unwrap_or((rest, ""));
-        let candidates = expected
-            .trim_start_matches(", expected one of ")
-            .trim_start_matches(", expected ")
-            .split(", ")
-            .map(|c| c.trim_matches('`'));
-        let hint = closest(field, candidates)
-            .map(|c| format!("did you mean `{c}`?"))
-            .or_else(|| Some(format!("remove `{field}` or move it to where it belongs")));
-        return ("unknown-key", hint);
-    }
-    if message.starts_with("duplicate mapping key") {
-        return (
-            "duplicate-key",
-            Some("a key may appear once per mapping: remove or rename the second one".to_owned()),
-        );
-    }
-    if message.starts_with("missing field") {
-        return (
-            "missing-field",
-            Some("add the field; see README.md for the data format".to_owned()),
-        );
-    }
-    // Our own value errors quote the user's text, which may contain any word
-    // below, so they are recognised first and by their fixed wording.
-    if message.contains("” is not an amount: ")
-        || message.contains("” has too many digits for an amount: ")
-    {
-        return ("bad-amount", None);
-    }
-    if message.contains("” is not a date: ") {
-        return ("bad-date", None);
-    }
-    if message.starts_with("invalid u") || message.starts_with("invalid i") {
-        return (
-            "wrong-type",
-            Some("write a whole number, e.g. year: 2022".to_owned()),
-        );
-    }
-    if message.contains("invalid type")
-        || message.contains("expected")
-        || message.contains("cannot deserialize")
-    {
-        return ("wrong-type", None);
-    }
-    ("yaml-syntax", None)
 }
 
 /// The candidate nearest to a misspelt key, if one is near enough.
@@ -332,7 +429,7 @@ mod tests {
     #[test]
     fn syntax_errors_name_line_and_column() {
         let d = error_of("form: x\nyear: 2022\ntitle: t\n  department: x\n");
-        assert_eq!((d.code, d.loc), ("yaml-syntax", Loc::new(4, 13)));
+        assert_eq!((d.code.as_ref(), d.loc), ("yaml-syntax", Loc::new(4, 13)));
         assert_eq!(d.message, "mapping values are not allowed in this context");
     }
 
@@ -373,7 +470,7 @@ mod tests {
         let file = dir.join("bad.yaml");
         std::fs::write(&file, b"form: x\ntitle: \xff\n").unwrap();
         let d = load_file(&file).unwrap_err();
-        assert_eq!((d.code, d.loc), ("not-utf8", Loc::new(2, 8)));
+        assert_eq!((d.code.as_ref(), d.loc), ("not-utf8", Loc::new(2, 8)));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

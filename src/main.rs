@@ -3,13 +3,20 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::time::Duration;
+
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use jixiao::check::{RULES, Waived};
+use jixiao::check::RULES;
 use jixiao::diag::{self, Diagnostic};
 use jixiao::model::Date;
 use jixiao::publish::{self, BuildOptions, Outcome, Project, Summary};
+use jixiao::typeset::worker::{self, Limits};
+
+/// Tells a typesetting worker's parent when it ran out of memory.
+#[global_allocator]
+static ALLOCATOR: jixiao::alloc::ExitOnFailure = jixiao::alloc::ExitOnFailure;
 
 /// Publishes budget performance-target disclosures (预算绩效目标公开):
 /// every data/**/*.yaml becomes a PDF and an HTML page.
@@ -36,12 +43,28 @@ enum Command {
         /// needs, compilable with `typst compile --root F F/main.typ`.
         #[arg(long, value_name = "DIR")]
         emit_typst: Option<PathBuf>,
-        /// Worker threads (default: one per core).
-        #[arg(long, short, default_value_t = 0)]
-        jobs: usize,
+        /// Documents typeset at once, each in its own process (0: one per core).
+        #[arg(long, short, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=64))]
+        jobs: u16,
         /// Also print where the time went, per phase.
         #[arg(long)]
         timings: bool,
+        /// Seconds one document's typesetting may take before it fails.
+        #[arg(long, value_name = "SECONDS", default_value_t = Limits::default().time.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+        time_limit: u64,
+        /// Memory in MiB a typesetting process may use before its document fails.
+        #[arg(long, value_name = "MIB", default_value_t = Limits::default().memory >> 20, value_parser = clap::value_parser!(u64).range(256..))]
+        memory_limit: u64,
+        /// The date of documents whose data states none, as Unix seconds
+        /// (the reproducible-builds convention; `make publish` sets it).
+        #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECONDS")]
+        source_date_epoch: Option<i64>,
+    },
+    /// Typesets documents sent on stdin (used by `build`, not by people).
+    #[command(name = worker::WORKER_COMMAND, hide = true)]
+    Worker {
+        #[arg(long)]
+        memory_limit: u64,
     },
     /// Lists the rules `check` applies, with their codes.
     Rules,
@@ -101,10 +124,24 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", chain(&error));
             ExitCode::from(2)
         }
     }
+}
+
+/// An error and its causes, each said once: a cause whose text the message
+/// already holds (an OS error quoted by its context) is not said again.
+fn chain(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }
 
 /// Runs a command; `Ok(false)` when it found errors in the data.
@@ -124,15 +161,19 @@ fn run(cli: Cli) -> Result<bool> {
             Ok(true)
         }
         Command::Check { project, format } => {
-            let report = publish::check_project(&project.project())?;
+            let found = publish::check_project(&project.project())?;
             match format {
-                Format::Json => println!("{}", diag::to_json(&report.diagnostics)),
+                Format::Json => println!("{}", diag::to_json(&found)),
                 Format::Human => {
-                    print_findings(&report.diagnostics);
-                    print_waived(report.waived.iter());
+                    print_findings(&found);
+                    print_waived(&found);
                 }
             }
-            Ok(!report.diagnostics.iter().any(Diagnostic::is_error))
+            Ok(!found.iter().any(Diagnostic::is_error))
+        }
+        Command::Worker { memory_limit } => {
+            worker::serve(memory_limit)?;
+            Ok(true)
         }
         Command::Build {
             project,
@@ -141,13 +182,22 @@ fn run(cli: Cli) -> Result<bool> {
             emit_typst,
             jobs,
             timings,
+            time_limit,
+            memory_limit,
+            source_date_epoch,
         } => {
             let options = BuildOptions {
+                holder: holder(&out),
                 out,
                 force,
                 emit_typst,
-                jobs,
-                source_date: source_date()?,
+                jobs: usize::from(jobs),
+                source_date: source_date_epoch.map(source_date).transpose()?,
+                limits: Limits {
+                    time: Duration::from_secs(time_limit),
+                    memory: memory_limit << 20,
+                },
+                worker: std::env::current_exe()?,
             };
             let progress = progress_bar();
             let summary = publish::build(&project.project(), &options, &|total| {
@@ -155,30 +205,36 @@ fn run(cli: Cli) -> Result<bool> {
                 progress.inc(1);
             })?;
             progress.finish_and_clear();
-            print_findings(&summary.diagnostics().cloned().collect::<Vec<_>>());
-            print_waived(summary.waived());
+            let found: Vec<Diagnostic> = summary.diagnostics().cloned().collect();
+            print_findings(&found);
+            print_waived(&found);
             if timings {
                 print_timings(&summary);
             }
             print_summary(&summary);
-            Ok(summary.count(|o| *o == Outcome::Failed) == 0)
+            if let Some(error) = &summary.site_error {
+                eprintln!("error: {error}");
+            }
+            Ok(summary.succeeded())
         }
     }
 }
 
-/// The date of documents that state none, from `SOURCE_DATE_EPOCH` (the
-/// reproducible-builds convention; `make publish` sets it to the last commit).
-fn source_date() -> Result<Option<Date>> {
-    let Ok(epoch) = std::env::var("SOURCE_DATE_EPOCH") else {
-        return Ok(None);
-    };
-    let seconds: i64 = epoch
-        .trim()
-        .parse()
-        .map_err(|_| anyhow::anyhow!("SOURCE_DATE_EPOCH “{epoch}” is not a number of seconds"))?;
-    let date = Date::from_unix_seconds(seconds)
-        .ok_or_else(|| anyhow::anyhow!("SOURCE_DATE_EPOCH {seconds} is out of range"))?;
-    Ok(Some(date))
+/// The date of documents that state none, from `SOURCE_DATE_EPOCH`.
+fn source_date(seconds: i64) -> Result<Date> {
+    Date::from_unix_seconds(seconds)
+        .ok_or_else(|| anyhow::anyhow!("SOURCE_DATE_EPOCH {seconds} is out of range"))
+}
+
+/// How this build names itself to another that finds the output folder busy.
+fn holder(out: &std::path::Path) -> String {
+    let args: Vec<String> = std::env::args().collect();
+    format!(
+        "process {}, `{}`, writing {}",
+        std::process::id(),
+        args.join(" "),
+        out.display()
+    )
 }
 
 /// A bar on a terminal; hidden when the output is a file or a pipe.
@@ -192,13 +248,15 @@ fn progress_bar() -> ProgressBar {
     bar
 }
 
+/// The findings that need attention: errors and warnings, not the waived.
 fn print_findings(found: &[Diagnostic]) {
-    for finding in found {
+    let shown: Vec<&Diagnostic> = found.iter().filter(|d| !d.is_waived()).collect();
+    for finding in &shown {
         eprintln!("{finding}");
     }
-    if !found.is_empty() {
-        let errors = found.iter().filter(|d| d.is_error()).count();
-        eprintln!("{errors} errors, {} warnings", found.len() - errors);
+    if !shown.is_empty() {
+        let errors = shown.iter().filter(|d| d.is_error()).count();
+        eprintln!("{errors} errors, {} warnings", shown.len() - errors);
     }
 }
 
@@ -215,21 +273,22 @@ fn print_rules() {
 }
 
 /// Acknowledged findings, each with the reason its data file gives.
-fn print_waived<'a>(waived: impl Iterator<Item = &'a Waived>) {
-    let waived: Vec<&Waived> = waived.collect();
+fn print_waived(found: &[Diagnostic]) {
+    let waived: Vec<(&Diagnostic, &str)> = found
+        .iter()
+        .filter_map(|d| Some((d, d.waiver.as_deref()?)))
+        .collect();
     if waived.is_empty() {
         return;
     }
     println!("waived ({}):", waived.len());
-    for w in waived {
-        let d = &w.diagnostic;
+    for (d, why) in waived {
         println!(
-            "  {}:{}: {}: {} — {}",
+            "  {}:{}: {}: {} — {why}",
             d.file.display(),
             d.loc,
             d.code,
             d.message,
-            w.why
         );
     }
 }
@@ -254,16 +313,20 @@ fn print_summary(summary: &Summary) {
         .map(|d| d.path.display().to_string())
         .collect();
     let mut line = format!(
-        "built {}, up to date {}, failed {}, {} pages, {} waived, {:.1} s",
+        "built {}, up to date {}, failed {}, removed {}, {} pages, {} waived, {:.1} s",
         summary.count(|o| matches!(o, Outcome::Built { .. })),
         summary.count(|o| *o == Outcome::UpToDate),
         failed.len(),
+        summary.removed.len(),
         summary.pages(),
-        summary.waived().count(),
+        summary.diagnostics().filter(|d| d.is_waived()).count(),
         summary.seconds,
     );
     if !failed.is_empty() {
         line.push_str(&format!(" (failed: {})", failed.join(", ")));
+    }
+    if !summary.removed.is_empty() {
+        line.push_str(&format!(" (removed: {})", summary.removed.join(", ")));
     }
     println!("{line}");
 }

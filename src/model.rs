@@ -7,13 +7,17 @@
 
 /// Serde for types written as text in the data file: parsed once when the
 /// file is read (a bad value is an error at its line and column), printed
-/// exactly as written.
+/// exactly as written. A refused value is also recorded as [`Refused`], so
+/// that the loader can tell which kind it was without reading the message.
 macro_rules! text_serde {
-    ($type:ty) => {
+    ($type:ty, $refused:expr) => {
         impl<'de> serde::Deserialize<'de> for $type {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let text = String::deserialize(deserializer)?;
-                text.parse().map_err(serde::de::Error::custom)
+                text.parse().map_err(|e| {
+                    $crate::model::refused($refused);
+                    serde::de::Error::custom(e)
+                })
             }
         }
 
@@ -25,6 +29,27 @@ macro_rules! text_serde {
     };
 }
 use text_serde;
+
+/// The kind of a value the model refused while reading a data file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refused {
+    Amount,
+    Date,
+}
+
+thread_local! {
+    static REFUSED: std::cell::Cell<Option<Refused>> = const { std::cell::Cell::new(None) };
+}
+
+fn refused(kind: Refused) {
+    REFUSED.with(|r| r.set(Some(kind)));
+}
+
+/// The kind of the value the model last refused on this thread, if any,
+/// and forgets it: serde passes such errors on only as text.
+pub fn take_refused() -> Option<Refused> {
+    REFUSED.with(std::cell::Cell::take)
+}
 
 mod date;
 mod located;

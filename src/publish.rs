@@ -1,45 +1,43 @@
 //! The batch: every data file through check → render → typeset → write.
 //!
 //! Documents are independent: one that fails is reported and leaves its
-//! previous outputs untouched, and the others go on. Outputs are written to a
-//! temporary file and renamed into place, so nothing is ever half-written.
+//! previous outputs as they were (when they are intact), and the others go
+//! on. One build at a time writes an output folder; at its end the folder
+//! holds exactly the published documents, and `index.html` and `SHA256SUMS`
+//! describe exactly what is on disk.
 
+mod batch;
+mod freshness;
+mod locate;
+mod outputs;
+mod plan;
+mod state;
+
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use sha2::{Digest, Sha256};
 
-mod outputs;
+pub use outputs::{CHECKSUMS, INDEX, Published};
+pub use state::{StateError, state_dir};
 
-pub use outputs::{CHECKSUMS, write_atomic};
-use outputs::{Outputs, Published, Stamp, StoredFinding, hex, sha256_hex, write_checksums};
-
-use crate::check::{Forms, Waived, check, load_forms};
+use crate::check::{Forms, check, load_forms};
 use crate::diag::Diagnostic;
-use crate::load::{Loaded, Source, data_files, load_dir, load_source, read};
-use crate::model::{Date, Document, Loc};
-use crate::render::{Page, RenderError, Renderer};
+use crate::load::{Source, data_files, load_dir, load_source, read};
+use crate::model::{Date, Document};
+use crate::render::{Page, Renderer};
 use crate::site::{Entry, render_index};
-use crate::templates::TemplateStore;
-use crate::typeset::{PhaseTimes, Problem, Typesetter};
-
-/// Documents are compiled on plain threads, not in a rayon pool: Typst and
-/// krilla use rayon inside, and a rayon worker waiting on them would run
-/// other documents on top of its own stack (overflowing it, holding many
-/// documents in memory at once, and muddling the timings). Typst's deep
-/// recursion still wants more than the default 2 MiB.
-const WORKER_STACK: usize = 16 * 1024 * 1024;
+use crate::templates::{TemplateStore, slash_path};
+use crate::typeset::worker::{Limits, Pool, Worker};
+use crate::typeset::{PhaseTimes, Setup, Typesetter};
+use freshness::{Freshness, Stamp};
+use outputs::{EXTENSIONS, Outputs, checksums, sha256_hex, unpublish};
+use plan::Planned;
+use state::State;
 
 /// The most documents one run builds: a province publishes a few thousand.
 pub const MAX_DOCUMENTS: usize = 50_000;
-
-/// Typst memoizes without bound; evicting every few documents keeps memory
-/// flat. Entries unused for `EVICT_AGE` evictions go; the shared styling,
-/// used by every document, stays.
-const EVICT_EVERY: usize = 16;
-const EVICT_AGE: usize = 0;
 
 /// Where a project keeps its inputs.
 #[derive(Clone, Debug)]
@@ -59,11 +57,17 @@ pub struct BuildOptions {
     pub force: bool,
     /// Also write each document's Typst sources here.
     pub emit_typst: Option<PathBuf>,
-    /// Worker threads; 0 means one per core.
+    /// Worker processes; 0 means one per core.
     pub jobs: usize,
     /// The date of documents whose data gives none (`SOURCE_DATE_EPOCH`);
     /// without it, 1 January of the budget year.
     pub source_date: Option<Date>,
+    /// Bounds on each document's typesetting.
+    pub limits: Limits,
+    /// The jixiao binary, which typesets in worker processes.
+    pub worker: PathBuf,
+    /// How the lock file describes this build to another that finds it busy.
+    pub holder: String,
 }
 
 /// What happened to one document.
@@ -79,9 +83,8 @@ pub enum Outcome {
 pub struct DocReport {
     pub path: PathBuf,
     pub outcome: Outcome,
+    /// Its findings, the waived ones included (each with its `waiver`).
     pub diagnostics: Vec<Diagnostic>,
-    /// Findings the data file acknowledged.
-    pub waived: Vec<Waived>,
     /// Time spent in Typst.
     pub times: PhaseTimes,
     /// Time spent on everything else: load, check, render, hash, write.
@@ -96,6 +99,11 @@ pub struct DocReport {
 #[derive(Debug, Default)]
 pub struct Summary {
     pub documents: Vec<DocReport>,
+    /// What was removed from the output folder: documents whose data file
+    /// is gone (`2022/x`), and files no build made (`notes.txt`).
+    pub removed: Vec<String>,
+    /// Why the index and checksums could not be written, if they could not.
+    pub site_error: Option<String>,
     pub seconds: f64,
 }
 
@@ -124,11 +132,13 @@ impl Summary {
         self.documents.iter().flat_map(|d| &d.diagnostics)
     }
 
-    pub fn waived(&self) -> impl Iterator<Item = &Waived> {
-        self.documents.iter().flat_map(|d| &d.waived)
+    /// Whether the build did all it should: every document published and
+    /// the index and checksums written.
+    pub fn succeeded(&self) -> bool {
+        self.failed().next().is_none() && self.site_error.is_none()
     }
 
-    /// The time all documents spent in Typst, and the rest, over all threads.
+    /// The time all documents spent in Typst, and the rest, over all workers.
     pub fn times(&self) -> (PhaseTimes, Duration) {
         let mut typst = PhaseTimes::default();
         let mut rest = Duration::ZERO;
@@ -140,31 +150,16 @@ impl Summary {
     }
 }
 
-/// The findings of `check`.
-#[derive(Debug, Default)]
-pub struct CheckReport {
-    pub diagnostics: Vec<Diagnostic>,
-    pub waived: Vec<Waived>,
-}
-
 /// Loads and checks every data file without building anything.
-pub fn check_project(project: &Project) -> anyhow::Result<CheckReport> {
+pub fn check_project(project: &Project) -> anyhow::Result<Vec<Diagnostic>> {
     let store = load_templates(project)?;
     let forms = load_forms(&store)?;
-    let Loaded {
-        sources,
-        diagnostics,
-    } = load_data(project)?;
-    let mut report = CheckReport {
-        diagnostics,
-        waived: Vec::new(),
-    };
-    for source in &sources {
-        let found = check(&source.path, &source.document, &forms);
-        report.diagnostics.extend(found.diagnostics);
-        report.waived.extend(found.waived);
+    let loaded = load_dir(&project.data)?;
+    let mut diagnostics = loaded.diagnostics;
+    for source in &loaded.sources {
+        diagnostics.extend(check(&source.path, &source.document, &forms).into_all());
     }
-    Ok(report)
+    Ok(diagnostics)
 }
 
 /// Builds every document; `on_progress` is called once per document, with
@@ -176,87 +171,148 @@ pub fn build(
 ) -> anyhow::Result<Summary> {
     let started = Instant::now();
     let store = load_templates(project)?;
-    let files = data_files(&project.data)
-        .with_context(|| format!("cannot read the data folder {}", project.data.display()))?;
+    let found = data_files(&project.data)?;
     anyhow::ensure!(
-        files.len() <= MAX_DOCUMENTS,
+        found.files.len() <= MAX_DOCUMENTS,
         "the data folder has {} data files; a run builds at most {MAX_DOCUMENTS}: split it into several folders",
-        files.len()
+        found.files.len()
     );
-    let typesetter = Typesetter::new(&store, &project.font_dirs).context("cannot set up Typst")?;
-    let builder = Builder::new(&store, typesetter, options)?;
-    let jobs = if options.jobs == 0 {
-        std::thread::available_parallelism().map_or(1, usize::from)
-    } else {
-        options.jobs
+    let plan = plan::plan(&project.data, found.files);
+    let state = State::open(&options.out, "build", &options.holder)?;
+    let setup = Setup::new(&store, &project.font_dirs).context("cannot set up Typst")?;
+    let typesetter = Typesetter::new(&setup).context("cannot set up Typst")?;
+    let pool = Pool::new(options.worker.clone(), &setup, options.limits);
+    let builder = Builder {
+        store: &store,
+        forms: load_forms(&store)?,
+        renderer: Renderer::new(&store).context("cannot set up the template engine")?,
+        freshness: Freshness::new(&store, typesetter.font_identity(), options.source_date),
+        typesetter: &typesetter,
+        state: &state,
+        options,
+        data: &project.data,
     };
-    let next = AtomicUsize::new(0);
-    let worker = || {
-        let mut reports = Vec::new();
-        loop {
-            let index = next.fetch_add(1, Ordering::Relaxed);
-            let Some(path) = files.get(index) else { break };
-            reports.push(builder.build_file(&project.data, path));
-            if (index + 1).is_multiple_of(EVICT_EVERY) {
-                typst::comemo::evict(EVICT_AGE);
-            }
-            on_progress(files.len());
-        }
-        reports
-    };
-    let mut documents: Vec<DocReport> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..jobs)
-            .map(|_| {
-                std::thread::Builder::new()
-                    .stack_size(WORKER_STACK)
-                    .spawn_scoped(scope, worker)
-            })
-            .collect::<Result<_, _>>()?;
-        let mut documents = Vec::with_capacity(files.len());
-        for handle in workers {
-            documents.extend(
-                handle
-                    .join()
-                    .map_err(|_| anyhow::anyhow!("a worker thread panicked"))?,
-            );
-        }
-        anyhow::Ok(documents)
-    })
-    .context("cannot run worker threads")?;
+    let mut documents = batch::run(
+        options.jobs,
+        &plan.documents,
+        &pool,
+        on_progress,
+        |worker, planned| builder.build_file(worker, planned),
+    )?;
+    documents.extend(
+        found
+            .refused
+            .into_iter()
+            .chain(plan.refused)
+            .map(|d| builder.refused(d)),
+    );
     documents.sort_by(|a, b| a.path.cmp(&b.path));
-    write_site(&store, &options.out, &documents).context("cannot write the index and checksums")?;
-    Ok(Summary {
+    let mut summary = Summary {
         documents,
-        seconds: started.elapsed().as_secs_f64(),
-    })
+        ..Summary::default()
+    };
+    let kept: Vec<PathBuf> = summary
+        .documents
+        .iter()
+        .map(|d| relative_to(&project.data, &d.path))
+        .collect();
+    summary.removed = sweep(&state, &kept, &summary.documents);
+    summary.site_error = write_site(&store, &state, &summary.documents)
+        .err()
+        .map(|e| format!("{e:#}"));
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+fn relative_to(data: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(data).unwrap_or(path).to_owned()
+}
+
+/// Removes what the output folder holds but no current document published:
+/// the outputs of documents whose data file is gone (their stamps name
+/// them), and any other file. Returns what went, by path.
+fn sweep(state: &State, kept: &[PathBuf], documents: &[DocReport]) -> Vec<String> {
+    let kept_stamps: BTreeSet<PathBuf> = kept.iter().map(|r| state.stamp_path(r)).collect();
+    let mut removed = Vec::new();
+    for stamp_path in files_under(&state.stamps()) {
+        if kept_stamps.contains(&stamp_path) {
+            continue;
+        }
+        let published = std::fs::read(&stamp_path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Stamp>(&b).ok())
+            .map(|s| s.published)
+            .unwrap_or_default();
+        if unpublish(state, &stamp_path, &published).is_ok() {
+            let document = stamp_path
+                .strip_prefix(state.stamps())
+                .unwrap_or(&stamp_path);
+            removed.push(slash_path(&document.with_extension("")));
+        }
+    }
+    let mut published: BTreeSet<String> = documents
+        .iter()
+        .flat_map(|d| d.published.iter().map(|p| p.path.clone()))
+        .collect();
+    published.extend([INDEX.to_owned(), CHECKSUMS.to_owned()]);
+    for file in files_under(state.out()) {
+        let relative = slash_path(file.strip_prefix(state.out()).unwrap_or(&file));
+        if !published.contains(&relative) && std::fs::remove_file(&file).is_ok() {
+            removed.push(relative);
+        }
+    }
+    remove_empty_folders(state.out());
+    removed.sort();
+    removed.dedup();
+    removed
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_type().is_dir())
+        .map(walkdir::DirEntry::into_path)
+        .collect()
+}
+
+fn remove_empty_folders(dir: &Path) {
+    for entry in walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .contents_first(true)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_dir())
+    {
+        let _ = std::fs::remove_dir(entry.path());
+    }
 }
 
 /// The index of all published documents, and the checksums of every
 /// published file, the index included.
-fn write_site(store: &TemplateStore, out: &Path, documents: &[DocReport]) -> anyhow::Result<()> {
+fn write_site(store: &TemplateStore, state: &State, documents: &[DocReport]) -> anyhow::Result<()> {
     let entries: Vec<Entry> = documents.iter().filter_map(|d| d.entry.clone()).collect();
     let index = render_index(store, &entries)?;
-    write_atomic(&out.join(INDEX), index.as_bytes())?;
+    state
+        .write_atomic(&state.out().join(INDEX), index.as_bytes())
+        .context("cannot write the index")?;
     let mut published: Vec<Published> =
         documents.iter().flat_map(|d| d.published.clone()).collect();
     published.push(Published {
         sha256: sha256_hex(index.as_bytes()),
         path: INDEX.to_owned(),
     });
-    write_checksums(out, published)?;
+    state
+        .write_atomic(
+            &state.out().join(CHECKSUMS),
+            checksums(published).as_bytes(),
+        )
+        .context("cannot write the checksums")?;
     Ok(())
 }
 
-/// The site index, at the top of the output folder.
-pub const INDEX: &str = "index.html";
-
 fn load_templates(project: &Project) -> anyhow::Result<TemplateStore> {
     TemplateStore::load(project.templates.as_deref()).context("cannot read the templates folder")
-}
-
-fn load_data(project: &Project) -> anyhow::Result<Loaded> {
-    load_dir(&project.data)
-        .with_context(|| format!("cannot read the data folder {}", project.data.display()))
 }
 
 /// What every document of a run shares.
@@ -264,53 +320,25 @@ struct Builder<'a> {
     store: &'a TemplateStore,
     forms: Forms,
     renderer: Renderer,
-    typesetter: Typesetter,
+    freshness: Freshness,
+    typesetter: &'a Typesetter,
+    state: &'a State,
     options: &'a BuildOptions,
-    /// Everything besides the document's own source that its outputs depend on.
-    run_digest: Vec<u8>,
+    data: &'a Path,
 }
 
-impl<'a> Builder<'a> {
-    fn new(
-        store: &'a TemplateStore,
-        typesetter: Typesetter,
-        options: &'a BuildOptions,
-    ) -> anyhow::Result<Self> {
-        let renderer = Renderer::new(store).context("cannot set up the template engine")?;
-        let mut hasher = Sha256::new();
-        hasher.update(env!("CARGO_PKG_VERSION"));
-        for (path, bytes) in typesetter.support_files() {
-            hasher.update(path);
-            hasher.update(bytes);
-        }
-        Ok(Self {
-            store,
-            forms: load_forms(store)?,
-            renderer,
-            typesetter,
-            options,
-            run_digest: hasher.finalize().to_vec(),
-        })
-    }
-
-    fn build_file(&self, data: &Path, path: &Path) -> DocReport {
+impl Builder<'_> {
+    fn build_file(&self, worker: &mut Worker, planned: &Planned) -> DocReport {
         let started = Instant::now();
-        let relative = path.strip_prefix(data).unwrap_or(path).to_owned();
-        let outputs = Outputs::new(&self.options.out, &relative);
-        let mut report = match read(path) {
-            Err(diagnostic) => self.failed(path, &outputs, vec![*diagnostic], Vec::new()),
-            Ok(bytes) => {
-                let inputs = self.inputs(&relative, &bytes);
-                match self.fresh(&outputs, &inputs) {
-                    Some(stamp) => replay(path, stamp),
-                    None => match load_source(data, path, &bytes) {
-                        Ok(source) => self.build_one(&source, &outputs, inputs),
-                        Err(diagnostic) => {
-                            self.failed(path, &outputs, vec![*diagnostic], Vec::new())
-                        }
-                    },
-                }
-            }
+        let mut report = match read(&planned.path) {
+            Err(diagnostic) => self.failed(planned, vec![*diagnostic]),
+            Ok(bytes) => match self.fresh(&planned.relative, &bytes) {
+                Some(stamp) => replay(&planned.path, stamp),
+                None => match load_source(self.data, &planned.path, &bytes) {
+                    Ok(source) => self.build_one(worker, planned, &source, &bytes),
+                    Err(diagnostic) => self.failed(planned, vec![*diagnostic]),
+                },
+            },
         };
         report.rest = started.elapsed().saturating_sub(report.times.total());
         report
@@ -318,28 +346,30 @@ impl<'a> Builder<'a> {
 
     /// The stamp of outputs made from these very inputs, unless the build
     /// must redo them anyway (`--force`, or `--emit-typst`, which renders all).
-    fn fresh(&self, outputs: &Outputs, inputs: &str) -> Option<Stamp> {
+    fn fresh(&self, relative: &Path, bytes: &[u8]) -> Option<Stamp> {
         if self.options.force || self.options.emit_typst.is_some() {
             return None;
         }
-        outputs.stamp().filter(|stamp| stamp.inputs == inputs)
+        self.freshness.fresh(self.state, relative, bytes)
     }
 
     /// A document that failed now: what an earlier build published for it
-    /// stays published and listed.
-    fn failed(
-        &self,
-        path: &Path,
-        outputs: &Outputs,
-        diagnostics: Vec<Diagnostic>,
-        waived: Vec<Waived>,
-    ) -> DocReport {
-        let previous = outputs.stamp();
+    /// stays published and listed, if it is intact; if not, it goes.
+    fn failed(&self, planned: &Planned, diagnostics: Vec<Diagnostic>) -> DocReport {
+        let previous = freshness::verified(self.state, &planned.relative);
+        if previous.is_none()
+            && let Some(stale) = freshness::read_stamp(self.state, &planned.relative)
+        {
+            let _ = unpublish(
+                self.state,
+                &self.state.stamp_path(&planned.relative),
+                &stale.published,
+            );
+        }
         DocReport {
-            path: path.to_owned(),
+            path: planned.path.clone(),
             outcome: Outcome::Failed,
             diagnostics,
-            waived,
             times: PhaseTimes::default(),
             rest: Duration::ZERO,
             published: previous
@@ -350,25 +380,44 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn build_one(&self, source: &Source, outputs: &Outputs, inputs: String) -> DocReport {
-        let checked = check(&source.path, &source.document, &self.forms);
-        let mut diagnostics = checked.diagnostics;
-        if diagnostics.iter().any(Diagnostic::is_error) {
-            return self.failed(&source.path, outputs, diagnostics, checked.waived);
-        }
-        let mut times = PhaseTimes::default();
-        let stamp = Stamp {
-            inputs,
-            published: Vec::new(),
-            entry: index_entry(&source.document, outputs),
-            findings: stored_findings(&diagnostics, &checked.waived),
+    /// A data file that cannot be built at all (see [`plan`]).
+    fn refused(&self, diagnostic: Diagnostic) -> DocReport {
+        let planned = Planned {
+            relative: relative_to(self.data, &diagnostic.file),
+            path: diagnostic.file.clone(),
         };
-        match self.render_and_typeset(source, outputs, stamp, &mut times) {
+        self.failed(&planned, vec![diagnostic])
+    }
+
+    fn build_one(
+        &self,
+        worker: &mut Worker,
+        planned: &Planned,
+        source: &Source,
+        bytes: &[u8],
+    ) -> DocReport {
+        let document = &source.document;
+        let mut diagnostics = check(&source.path, document, &self.forms).into_all();
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            return self.failed(planned, diagnostics);
+        }
+        let outputs = Outputs::new(self.state, &planned.relative);
+        let stamp = Stamp {
+            form: document.form.value.clone(),
+            inputs: self
+                .freshness
+                .inputs(&document.form.value, &planned.relative, bytes),
+            published: Vec::new(),
+            entry: index_entry(document, &outputs),
+            findings: diagnostics.clone(),
+        };
+        let text = String::from_utf8_lossy(bytes);
+        let mut times = PhaseTimes::default();
+        match self.render_and_typeset(worker, source, &text, &outputs, stamp, &mut times) {
             Ok((pages, stamp)) => DocReport {
                 path: source.path.clone(),
                 outcome: Outcome::Built { pages },
                 diagnostics,
-                waived: checked.waived,
                 times,
                 rest: Duration::ZERO,
                 published: stamp.published,
@@ -376,7 +425,7 @@ impl<'a> Builder<'a> {
             },
             Err(found) => {
                 diagnostics.extend(found);
-                let mut report = self.failed(&source.path, outputs, diagnostics, checked.waived);
+                let mut report = self.failed(planned, diagnostics);
                 report.times = times;
                 report
             }
@@ -385,7 +434,9 @@ impl<'a> Builder<'a> {
 
     fn render_and_typeset(
         &self,
+        worker: &mut Worker,
         source: &Source,
+        text: &str,
         outputs: &Outputs,
         stamp: Stamp,
         times: &mut PhaseTimes,
@@ -397,7 +448,7 @@ impl<'a> Builder<'a> {
         let main = self
             .renderer
             .render(&source.document, &page)
-            .map_err(|e| vec![self.template_error(e)])?;
+            .map_err(|e| vec![locate::template_error(self.store, e)])?;
         if let Some(dir) = &self.options.emit_typst {
             self.emit_typst(&dir.join(source.relative.with_extension("")), &main)
                 .map_err(|e| vec![io_error(&source.path, "cannot write the Typst sources", &e)])?;
@@ -409,10 +460,16 @@ impl<'a> Builder<'a> {
                 &std::io::Error::other(e),
             )]
         })?;
-        let typeset = self.typesetter.typeset(&main).map_err(|problems| {
+        let document = locate::Document {
+            path: &source.path,
+            text,
+            form: &source.document.form.value,
+            main: &main,
+        };
+        let typeset = worker.typeset(&main).map_err(|problems| {
             problems
                 .into_iter()
-                .map(|p| self.typst_error(source, &main, p))
+                .map(|p| locate::typst_problem(self.store, &document, p))
                 .collect::<Vec<_>>()
         })?;
         *times = typeset.times;
@@ -420,24 +477,6 @@ impl<'a> Builder<'a> {
             .write([&typeset.pdf, typeset.html.as_bytes(), &json], stamp)
             .map_err(|e| vec![io_error(&source.path, "cannot write the outputs", &e)])?;
         Ok((typeset.pages, stamp))
-    }
-
-    /// Everything a document's outputs are made from: the tool, templates and
-    /// fonts (the run digest), the date a document without one gets, where it
-    /// stands, and its data file's bytes.
-    fn inputs(&self, relative: &Path, bytes: &[u8]) -> String {
-        let mut hasher = Sha256::new();
-        hasher.update(&self.run_digest);
-        hasher.update(
-            self.options
-                .source_date
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-        );
-        hasher.update(relative.to_string_lossy().as_bytes());
-        hasher.update([0]);
-        hasher.update(bytes);
-        hex(&hasher.finalize())
     }
 
     /// The document date: the data's, else the build's, else 1 January of
@@ -451,111 +490,32 @@ impl<'a> Builder<'a> {
             .unwrap_or_else(|| Date::new_year(document.year.value))
     }
 
+    /// Writes `main.typ` and all it reads, as `typst compile --root` wants them.
     fn emit_typst(&self, dir: &Path, main: &str) -> std::io::Result<()> {
-        write_atomic(&dir.join("main.typ"), main.as_bytes())?;
+        std::fs::create_dir_all(dir)?;
+        std::fs::write(dir.join("main.typ"), main)?;
         for (path, bytes) in self.typesetter.support_files() {
-            write_atomic(&dir.join(path.trim_start_matches('/')), bytes)?;
+            let path = dir.join(path.trim_start_matches('/'));
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(path, bytes)?;
         }
         Ok(())
-    }
-
-    fn template_error(&self, error: RenderError) -> Diagnostic {
-        let origin = self
-            .store
-            .get(&error.template)
-            .map_or_else(|| PathBuf::from(&error.template), |f| f.origin.clone());
-        Diagnostic::error(&origin, Loc::new(error.line, 0), "template", error.message)
-    }
-
-    /// Locates a Typst finding: in a template file where it points into one,
-    /// otherwise in the data file, at the first place the offending text is
-    /// written when that can be found.
-    fn typst_error(&self, source: &Source, main: &str, problem: Problem) -> Diagnostic {
-        let template = problem
-            .file
-            .as_deref()
-            .filter(|f| *f != crate::typeset::MAIN);
-        match template.and_then(|f| self.store.get(f.trim_start_matches('/'))) {
-            Some(file) => Diagnostic::error(
-                &file.origin,
-                Loc::new(problem.line, problem.column),
-                "typst",
-                problem.message,
-            ),
-            None => {
-                let loc = glyph_location(&source.path, &problem.message).unwrap_or_default();
-                let near = main
-                    .lines()
-                    .nth(problem.line.saturating_sub(1) as usize)
-                    .unwrap_or_default();
-                let message = match problem.file {
-                    Some(_) => format!(
-                        "{} (generated main.typ {}:{}: {})",
-                        problem.message,
-                        problem.line,
-                        problem.column,
-                        near.trim()
-                    ),
-                    None => problem.message,
-                };
-                Diagnostic::error(&source.path, loc, "typst", message)
-                    .with_hint("run `jixiao build --emit-typst DIR` to see the generated Typst")
-            }
-        }
     }
 }
 
 /// An up-to-date document, reported as its last build found it.
 fn replay(path: &Path, stamp: Stamp) -> DocReport {
-    let mut diagnostics = Vec::new();
-    let mut waived = Vec::new();
-    for finding in stamp.findings {
-        let mut diagnostic = Diagnostic::error(
-            path,
-            Loc::new(finding.line, finding.column),
-            code(&finding.code),
-            finding.message,
-        );
-        diagnostic.severity = finding.severity;
-        diagnostic.hint = finding.hint;
-        match finding.why {
-            Some(why) => waived.push(Waived { diagnostic, why }),
-            None => diagnostics.push(diagnostic),
-        }
-    }
     DocReport {
         path: path.to_owned(),
         outcome: Outcome::UpToDate,
-        diagnostics,
-        waived,
+        diagnostics: stamp.findings,
         times: PhaseTimes::default(),
         rest: Duration::ZERO,
         published: stamp.published,
         entry: Some(stamp.entry),
     }
-}
-
-/// The rule code a stamp names, as the catalogue spells it.
-fn code(name: &str) -> &'static str {
-    crate::check::catalogue::rule(name).map_or("recorded", |rule| rule.code)
-}
-
-/// Findings as a stamp keeps them: the warnings and the waived ones.
-fn stored_findings(diagnostics: &[Diagnostic], waived: &[Waived]) -> Vec<StoredFinding> {
-    let store = |d: &Diagnostic, why: Option<&String>| StoredFinding {
-        line: d.loc.line,
-        column: d.loc.column,
-        severity: d.severity,
-        code: d.code.to_owned(),
-        message: d.message.clone(),
-        hint: d.hint.clone(),
-        why: why.cloned(),
-    };
-    diagnostics
-        .iter()
-        .map(|d| store(d, None))
-        .chain(waived.iter().map(|w| store(&w.diagnostic, Some(&w.why))))
-        .collect()
 }
 
 /// The link from a document's web page back to the index.
@@ -566,6 +526,7 @@ fn index_href(relative: &Path) -> String {
 
 /// How the index lists a published document.
 fn index_entry(document: &Document, outputs: &Outputs) -> Entry {
+    let [pdf, html, json] = EXTENSIONS.map(|e| outputs.href(e));
     Entry {
         year: document.year.value,
         department: document.department.value.clone(),
@@ -574,22 +535,17 @@ fn index_entry(document: &Document, outputs: &Outputs) -> Entry {
         total: document
             .total_amount()
             .map(|(amount, unit)| format!("{amount} {}", unit.as_str())),
-        pdf: outputs.href("pdf"),
-        html: outputs.href("html"),
-        json: outputs.href("json"),
+        pdf,
+        html,
+        json,
     }
 }
 
-/// Where a character that no font can show is first written in the data file.
-fn glyph_location(path: &Path, message: &str) -> Option<Loc> {
-    let wanted = message.split('“').nth(1)?.chars().next()?;
-    let text = std::fs::read_to_string(path).ok()?;
-    text.lines().enumerate().find_map(|(i, line)| {
-        let column = line.chars().position(|c| c == wanted)?;
-        Some(Loc::new(i as u32 + 1, column as u32 + 1))
-    })
-}
-
 fn io_error(path: &Path, what: &str, error: &std::io::Error) -> Diagnostic {
-    Diagnostic::error(path, Loc::default(), "io", format!("{what}: {error}"))
+    Diagnostic::error(
+        path,
+        crate::model::Loc::default(),
+        "io",
+        format!("{what}: {error}"),
+    )
 }

@@ -4,11 +4,14 @@
 //! template files; each document only brings its rendered `main.typ`.
 
 mod fonts;
+pub mod worker;
 mod world;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
 
 use typst::diag::{SourceDiagnostic, Warned};
 use typst::foundations::Smart;
@@ -48,13 +51,42 @@ pub enum SetupError {
 }
 
 /// A Typst finding, located in the virtual file it points into.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
+    pub kind: ProblemKind,
     /// The virtual path (`/main.typ`, `/lib/gov.typ`), if the finding has one.
     pub file: Option<String>,
     pub line: u32,
     pub column: u32,
     pub message: String,
+}
+
+/// What went wrong, for the caller to place and word it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProblemKind {
+    /// An error or warning of Typst's own.
+    Typst,
+    /// A character no chosen font has: the data wrote it.
+    MissingGlyph(char),
+    /// The document took longer than the time limit.
+    TimeLimit,
+    /// The document needed more memory than the limit.
+    MemoryLimit,
+    /// The typesetting process stopped without an answer.
+    Crashed,
+}
+
+impl Problem {
+    /// A finding without a place in any file.
+    pub fn unplaced(kind: ProblemKind, message: String) -> Self {
+        Self {
+            kind,
+            file: None,
+            line: 0,
+            column: 0,
+            message,
+        }
+    }
 }
 
 /// The outputs of one document.
@@ -66,7 +98,7 @@ pub struct Typeset {
 }
 
 /// Where a document's typesetting time went.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
 pub struct PhaseTimes {
     /// Typst's evaluation and layout for the paged document.
     pub compile_paged: Duration,
@@ -99,20 +131,49 @@ fn timed<T>(total: &mut Duration, f: impl FnOnce() -> T) -> T {
     result
 }
 
-/// Compiles documents; one per run, shared by all threads.
+/// Everything a typesetter is made from: the files Typst may read, where
+/// to look for fonts besides the system's, and the font families of each
+/// role. A worker process receives it whole, so that it typesets with the
+/// very templates its parent rendered with.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Setup {
+    /// Template files by virtual path (`/lib/gov.typ`), the `.j2` sources excepted.
+    pub files: Vec<(String, Vec<u8>)>,
+    pub font_dirs: Vec<PathBuf>,
+    pub roles: RoleCandidates,
+}
+
+impl Setup {
+    pub fn new(store: &TemplateStore, font_dirs: &[PathBuf]) -> Result<Self, SetupError> {
+        let roles = store.get(FONT_ROLES).ok_or(SetupError::NoFontRoles)?;
+        let roles: RoleCandidates = serde_saphyr::from_slice(&roles.bytes)
+            .map_err(|e| SetupError::BadFontRoles(e.to_string()))?;
+        let files = store
+            .files()
+            .filter(|(path, _)| !path.ends_with(".j2") && *path != FONT_ROLES)
+            .map(|(path, file)| (format!("/{path}"), file.bytes.clone()))
+            .collect();
+        Ok(Self {
+            files,
+            font_dirs: font_dirs.to_vec(),
+            roles,
+        })
+    }
+}
+
+/// Compiles documents; one per process, shared by all its threads.
 pub struct Typesetter {
     shared: Shared,
 }
 
 impl Typesetter {
-    /// Finds the fonts (system and `font_dirs`) and prepares the template files.
-    pub fn new(store: &TemplateStore, font_dirs: &[PathBuf]) -> Result<Self, SetupError> {
-        let roles = store.get(FONT_ROLES).ok_or(SetupError::NoFontRoles)?;
-        let roles: RoleCandidates = serde_saphyr::from_slice(&roles.bytes)
-            .map_err(|e| SetupError::BadFontRoles(e.to_string()))?;
-        let fonts = Fonts::discover(font_dirs, &roles)?;
+    /// Finds the fonts (system and the setup's folders) and prepares the
+    /// template files.
+    pub fn new(setup: &Setup) -> Result<Self, SetupError> {
+        let fonts = Fonts::discover(&setup.font_dirs, &setup.roles)?;
         let mut files = HashMap::new();
-        for (path, bytes) in served_files(store, &fonts) {
+        let roles = (FONTS_JSON.to_owned(), fonts.roles_json().into_bytes());
+        for (path, bytes) in setup.files.iter().cloned().chain([roles]) {
             let id = file_id(&path).ok_or_else(|| SetupError::BadPath(path.clone()))?;
             files.insert(id, Served::new(id, bytes, path.ends_with(".typ")));
         }
@@ -130,9 +191,10 @@ impl Typesetter {
         })
     }
 
-    /// The font families chosen for each role.
-    pub fn font_roles(&self) -> &std::collections::BTreeMap<String, Vec<String>> {
-        &self.shared.fonts.roles
+    /// What identifies the fonts this typesetter uses: each file's path,
+    /// size and modification time. A changed font changes the documents.
+    pub fn font_identity(&self) -> &[u8] {
+        &self.shared.fonts.identity
     }
 
     /// Every file a document may read besides its `main.typ`, by virtual path:
@@ -209,16 +271,6 @@ static PDF_STANDARDS: std::sync::LazyLock<PdfStandards> = std::sync::LazyLock::n
         .expect("PDF/A-2b and PDF/UA-1 can be combined")
 });
 
-fn served_files(store: &TemplateStore, fonts: &Fonts) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = store
-        .files()
-        .filter(|(path, _)| !path.ends_with(".j2") && *path != FONT_ROLES)
-        .map(|(path, file)| (format!("/{path}"), file.bytes.clone()))
-        .collect();
-    files.push((FONTS_JSON.to_owned(), fonts.roles_json().into_bytes()));
-    files
-}
-
 fn finish<T>(
     world: &DocWorld,
     warned: Warned<typst::diag::SourceResult<T>>,
@@ -247,7 +299,8 @@ fn to_problems(
 
 fn problem(world: &DocWorld, diagnostic: &SourceDiagnostic) -> Problem {
     let mut message = diagnostic.message.to_string();
-    for hint in &diagnostic.hints {
+    // Hints for the typst CLI's flags would mislead: jixiao has none of them.
+    for hint in diagnostic.hints.iter().filter(|h| !h.v.contains("`--")) {
         message.push_str(&format!(" (hint: {})", hint.v));
     }
     let id = diagnostic.span.id();
@@ -260,6 +313,7 @@ fn problem(world: &DocWorld, diagnostic: &SourceDiagnostic) -> Problem {
         });
     let (line, column) = position.unwrap_or((0, 0));
     Problem {
+        kind: ProblemKind::Typst,
         file: id.map(|id| id.vpath().get_with_slash().to_owned()),
         line,
         column,
@@ -279,11 +333,9 @@ fn missing_glyphs(document: &PagedDocument) -> Option<Vec<Problem>> {
     (!missing.is_empty()).then(|| {
         missing
             .into_iter()
-            .map(|c| Problem {
-                file: None,
-                line: 0,
-                column: 0,
-                message: format!("no font has a glyph for “{c}” (U+{:04X})", c as u32),
+            .map(|c| {
+                let message = format!("no font has a glyph for “{c}” (U+{:04X})", c as u32);
+                Problem::unplaced(ProblemKind::MissingGlyph(c), message)
             })
             .collect()
     })

@@ -21,6 +21,8 @@ pub enum Family {
     Repetition,
     /// Years and dates.
     Time,
+    /// Text that prints as nothing, or not as it reads.
+    Text,
 }
 
 impl Family {
@@ -32,6 +34,7 @@ impl Family {
             Self::Plausibility => "plausibility",
             Self::Repetition => "repetition",
             Self::Time => "time",
+            Self::Text => "text",
         }
     }
 }
@@ -95,6 +98,8 @@ rules! {
     PERIOD_OUTSIDE: "period-outside", Time, Error, "项目实施期间不包含预算年度";
     START_AFTER_END: "start-after-end", Time, Error, "项目开始时间晚于完成时间";
     PART_EXCEEDS_WHOLE: "part-exceeds-whole", Time, Error, "半年（或年度）指标值超过全年（或实施周期）指标值";
+    BLANK_TEXT: "blank-text", Text, Error, "必填的文字（标题、部门、项目名称）为空或只有空白、不可见字符";
+    INVISIBLE_CHARACTER: "invisible-character", Text, Error, "文字中含有控制字符、零宽字符或改变文字方向的字符";
 }
 
 /// The rule with this code.
@@ -115,6 +120,7 @@ mod tests {
         include_str!("plausibility.rs"),
         include_str!("repetition.rs"),
         include_str!("time.rs"),
+        include_str!("text.rs"),
         include_str!("waivers.rs"),
     ];
 

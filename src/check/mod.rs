@@ -11,17 +11,18 @@ mod money;
 mod plausibility;
 mod repetition;
 mod structure;
+mod text;
 mod time;
 mod tree;
 mod waivers;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub use catalogue::{Family, RULES, Rule};
 pub use framework::{FRAMEWORK_FILE, FormRules, Framework, FrameworkError, load_forms};
 
 use crate::diag::Diagnostic;
-use crate::model::{Document, IndicatorTable, Loc};
+use crate::model::{Document, IndicatorTable, Loc, Text};
 
 /// What the checks know about the forms: their names and their frameworks.
 #[derive(Clone, Debug, Default)]
@@ -47,18 +48,22 @@ pub struct Finding {
     pub subjects: Vec<String>,
 }
 
-/// A finding a data file acknowledged.
-#[derive(Clone, Debug)]
-pub struct Waived {
-    pub diagnostic: Diagnostic,
-    pub why: String,
-}
-
 /// The outcome of checking one document.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
+    /// The findings that need attention.
     pub diagnostics: Vec<Diagnostic>,
-    pub waived: Vec<Waived>,
+    /// The findings the data file acknowledged, each with its `waiver`.
+    pub waived: Vec<Diagnostic>,
+}
+
+impl Report {
+    /// Every finding, the waived ones last.
+    pub fn into_all(self) -> Vec<Diagnostic> {
+        let mut all = self.diagnostics;
+        all.extend(self.waived);
+        all
+    }
 }
 
 /// Checks one document against every rule and applies its waivers.
@@ -72,6 +77,7 @@ pub fn check(path: &Path, document: &Document, forms: &Forms) -> Report {
     }
     plausibility::check(document, &mut findings);
     repetition::check(document, &mut findings);
+    text::check(document, &mut findings);
     time::check(document, &mut findings);
     waivers::apply(path, document, findings.items)
 }
@@ -108,14 +114,8 @@ impl Finding {
     }
 
     fn to_diagnostic(&self, path: &Path) -> Diagnostic {
-        let diagnostic = Diagnostic {
-            file: PathBuf::from(path),
-            loc: self.loc,
-            severity: self.rule.severity,
-            code: self.rule.code,
-            message: self.message.clone(),
-            hint: None,
-        };
+        let mut diagnostic = Diagnostic::error(path, self.loc, self.rule.code, &self.message);
+        diagnostic.severity = self.rule.severity;
         match &self.hint {
             Some(hint) => diagnostic.with_hint(hint.clone()),
             None => diagnostic,
@@ -156,6 +156,95 @@ fn tables(document: &Document) -> impl Iterator<Item = (Scope<'_>, &IndicatorTab
     department.into_iter().chain(projects)
 }
 
+/// Every piece of free text in a document, with where it stands and the
+/// table it belongs to.
+pub(super) fn texts(document: &Document) -> Vec<(&str, Loc, &str)> {
+    let mut all: Vec<(&Text, &str)> = vec![
+        (&document.title, DEPARTMENT),
+        (&document.department, DEPARTMENT),
+    ];
+    all.extend(document.preamble.iter().map(|t| (t, DEPARTMENT)));
+    if let Some(target) = &document.department_target {
+        all.extend(target.goals.iter().map(|t| (t, DEPARTMENT)));
+        for task in &target.key_tasks {
+            all.extend([&task.name, &task.content, &task.expected].map(|t| (t, DEPARTMENT)));
+        }
+        for task in &target.other_tasks {
+            all.extend([&task.name, &task.content].map(|t| (t, DEPARTMENT)));
+        }
+        for function in &target.functions {
+            all.push((&function.name, DEPARTMENT));
+            for work in &function.works {
+                all.push((&work.name, DEPARTMENT));
+                all.extend(work.targets.iter().map(|t| (&t.name, DEPARTMENT)));
+            }
+        }
+        for sub in &target.sub_targets {
+            all.extend([&sub.title, &sub.target, &sub.indicators].map(|t| (t, DEPARTMENT)));
+        }
+        for safeguard in &target.safeguards {
+            all.extend(
+                safeguard
+                    .title
+                    .iter()
+                    .chain([&safeguard.text])
+                    .map(|t| (t, DEPARTMENT)),
+            );
+        }
+    }
+    for project in &document.projects {
+        let scope = project.name.value.as_str();
+        let optional = [
+            &project.title,
+            &project.category,
+            &project.supervisor,
+            &project.implementer,
+            &project.overall_goal,
+            &project.goal,
+        ];
+        all.extend(optional.into_iter().flatten().map(|t| (t, scope)));
+        all.push((&project.name, scope));
+        if let Some(e) = &project.explanation {
+            all.extend(
+                [
+                    &e.overview,
+                    &e.basis,
+                    &e.implementer,
+                    &e.plan,
+                    &e.period,
+                    &e.budget,
+                    &e.target,
+                ]
+                .map(|t| (t, scope)),
+            );
+        }
+    }
+    let mut texts: Vec<(&str, Loc, &str)> = all
+        .into_iter()
+        .map(|(t, s)| (t.value.as_str(), t.loc, s))
+        .collect();
+    for (scope, table) in tables(document) {
+        let scope_name = match scope {
+            Scope::Department => DEPARTMENT,
+            Scope::Project(name) => name,
+        };
+        for (_, _, indicator) in table.indicators() {
+            texts.push((
+                indicator.name.value.as_str(),
+                indicator.name.loc,
+                scope_name,
+            ));
+            texts.extend(
+                indicator
+                    .values
+                    .iter()
+                    .map(|v| (v.value.as_str(), v.loc, scope_name)),
+            );
+        }
+    }
+    texts
+}
+
 #[cfg(test)]
 pub(crate) mod testing {
     //! Helpers for the rules' tests: a document from YAML, checked.
@@ -164,8 +253,12 @@ pub(crate) mod testing {
     use crate::load::parse;
 
     /// The codes found in a document given as YAML, waivers applied.
-    pub fn codes(yaml: &str) -> Vec<&'static str> {
-        report(yaml).diagnostics.iter().map(|d| d.code).collect()
+    pub fn codes(yaml: &str) -> Vec<String> {
+        report(yaml)
+            .diagnostics
+            .iter()
+            .map(|d| d.code.to_string())
+            .collect()
     }
 
     pub fn report(yaml: &str) -> Report {

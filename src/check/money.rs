@@ -218,9 +218,13 @@ mod tests {
                 "{unit: 元, total: 1200000.00, fiscal: 1000000, other: 200000}"
             )
         );
-        assert!(!codes(&good).contains(&"funds-sum"), "{:?}", codes(&good));
+        assert!(
+            !codes(&good).contains(&"funds-sum".to_owned()),
+            "{:?}",
+            codes(&good)
+        );
         let bad = good.replace("other: 200000", "other: 20000");
-        assert!(codes(&bad).contains(&"funds-sum"));
+        assert!(codes(&bad).contains(&"funds-sum".to_owned()));
         let annual = format!(
             "{HEAD}projects:\n{}",
             project(
@@ -228,8 +232,11 @@ mod tests {
                 "{unit: 元, total: 10, annual: {total: 10, appropriation: 6, carryover: 3, other: 0}}"
             )
         );
-        assert!(codes(&annual).contains(&"funds-sum"));
-        assert!(!codes(&annual.replace("carryover: 3", "carryover: 4")).contains(&"funds-sum"));
+        assert!(codes(&annual).contains(&"funds-sum".to_owned()));
+        assert!(
+            !codes(&annual.replace("carryover: 3", "carryover: 4"))
+                .contains(&"funds-sum".to_owned())
+        );
     }
 
     #[test]
@@ -241,12 +248,12 @@ mod tests {
         );
         let good = format!("{}{projects}", budget("921.84"));
         assert!(
-            !codes(&good).contains(&"projects-sum"),
+            !codes(&good).contains(&"projects-sum".to_owned()),
             "{:?}",
             codes(&good)
         );
         let bad = good.replace("total: 50000, fiscal: 50000", "total: 60000, fiscal: 60000");
-        assert!(codes(&bad).contains(&"projects-sum"));
+        assert!(codes(&bad).contains(&"projects-sum".to_owned()));
     }
 
     #[test]
@@ -259,10 +266,12 @@ mod tests {
             "{HEAD}preamble: [编报绩效目标的项目1个，涉及项目预算资金296.00万元。]\n{projects}"
         );
         assert!(
-            !codes(&good).contains(&"projects-sum"),
+            !codes(&good).contains(&"projects-sum".to_owned()),
             "{:?}",
             codes(&good)
         );
-        assert!(codes(&good.replace("296.00万元", "269.00万元")).contains(&"projects-sum"));
+        assert!(
+            codes(&good.replace("296.00万元", "269.00万元")).contains(&"projects-sum".to_owned())
+        );
     }
 }

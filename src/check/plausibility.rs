@@ -331,7 +331,7 @@ fn cost(subject: &Subject, quantity: &Quantity, findings: &mut Findings) {
 mod tests {
     use crate::check::testing::*;
 
-    fn found(row: (&'static str, &'static str, &'static str, &'static str)) -> Vec<&'static str> {
+    fn found(row: (&'static str, &'static str, &'static str, &'static str)) -> Vec<String> {
         codes(&good_with(row))
     }
 
@@ -412,6 +412,11 @@ mod tests {
             ["satisfaction-range"]
         );
         assert!(found(("满意度指标", "服务对象满意度指标", "群众满意度", "≥80%")).is_empty());
+        assert_eq!(
+            found(("满意度指标", "服务对象满意度指标", "群众满意度", "≥５０％")),
+            ["satisfaction-range"]
+        );
+        assert!(found(("满意度指标", "服务对象满意度指标", "群众满意度", "≥９５％")).is_empty());
     }
 
     #[test]

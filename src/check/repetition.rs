@@ -8,8 +8,9 @@ use super::catalogue::{
     DOCUMENT_NUMBER, NAMED_AFTER_CATEGORY, PLACEHOLDER, REPEATED_INDICATOR, STRAY_PUNCTUATION,
     UNBALANCED_PUNCTUATION,
 };
-use super::{DEPARTMENT, Finding, Findings, Rule, tables};
-use crate::model::{Document, Loc, Text};
+use super::{Finding, Findings, Rule, tables, texts};
+use crate::diag::excerpt;
+use crate::model::{Document, Loc};
 
 pub(super) fn check(document: &Document, findings: &mut Findings) {
     indicators(document, findings);
@@ -178,104 +179,6 @@ fn document_number(text: &str, loc: Loc, scope: &str, findings: &mut Findings) {
             return;
         }
     }
-}
-
-fn excerpt(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    if chars.len() <= 30 {
-        text.to_owned()
-    } else {
-        chars[..30].iter().collect::<String>() + "…"
-    }
-}
-
-/// Every piece of free text in a document, with where it stands and the
-/// table it belongs to.
-fn texts(document: &Document) -> Vec<(&str, Loc, &str)> {
-    let mut all: Vec<(&Text, &str)> = vec![
-        (&document.title, DEPARTMENT),
-        (&document.department, DEPARTMENT),
-    ];
-    all.extend(document.preamble.iter().map(|t| (t, DEPARTMENT)));
-    if let Some(target) = &document.department_target {
-        all.extend(target.goals.iter().map(|t| (t, DEPARTMENT)));
-        for task in &target.key_tasks {
-            all.extend([&task.name, &task.content, &task.expected].map(|t| (t, DEPARTMENT)));
-        }
-        for task in &target.other_tasks {
-            all.extend([&task.name, &task.content].map(|t| (t, DEPARTMENT)));
-        }
-        for function in &target.functions {
-            all.push((&function.name, DEPARTMENT));
-            for work in &function.works {
-                all.push((&work.name, DEPARTMENT));
-                all.extend(work.targets.iter().map(|t| (&t.name, DEPARTMENT)));
-            }
-        }
-        for sub in &target.sub_targets {
-            all.extend([&sub.title, &sub.target, &sub.indicators].map(|t| (t, DEPARTMENT)));
-        }
-        for safeguard in &target.safeguards {
-            all.extend(
-                safeguard
-                    .title
-                    .iter()
-                    .chain([&safeguard.text])
-                    .map(|t| (t, DEPARTMENT)),
-            );
-        }
-    }
-    for project in &document.projects {
-        let scope = project.name.value.as_str();
-        let optional = [
-            &project.title,
-            &project.category,
-            &project.supervisor,
-            &project.implementer,
-            &project.overall_goal,
-            &project.goal,
-        ];
-        all.extend(optional.into_iter().flatten().map(|t| (t, scope)));
-        all.push((&project.name, scope));
-        if let Some(e) = &project.explanation {
-            all.extend(
-                [
-                    &e.overview,
-                    &e.basis,
-                    &e.implementer,
-                    &e.plan,
-                    &e.period,
-                    &e.budget,
-                    &e.target,
-                ]
-                .map(|t| (t, scope)),
-            );
-        }
-    }
-    let mut texts: Vec<(&str, Loc, &str)> = all
-        .into_iter()
-        .map(|(t, s)| (t.value.as_str(), t.loc, s))
-        .collect();
-    for (scope, table) in tables(document) {
-        let scope_name = match scope {
-            super::Scope::Department => DEPARTMENT,
-            super::Scope::Project(name) => name,
-        };
-        for (_, _, indicator) in table.indicators() {
-            texts.push((
-                indicator.name.value.as_str(),
-                indicator.name.loc,
-                scope_name,
-            ));
-            texts.extend(
-                indicator
-                    .values
-                    .iter()
-                    .map(|v| (v.value.as_str(), v.loc, scope_name)),
-            );
-        }
-    }
-    texts
 }
 
 #[cfg(test)]

@@ -63,7 +63,10 @@ mod tests {
     fn an_unknown_form_is_named_with_the_choices() {
         let report = report(&DOC.replace("national", "nation"));
         let d = &report.diagnostics[0];
-        assert_eq!((d.code, d.loc.line, d.loc.column), ("unknown-form", 1, 7));
+        assert_eq!(
+            (d.code.as_ref(), d.loc.line, d.loc.column),
+            ("unknown-form", 1, 7)
+        );
         assert!(d.hint.as_deref().unwrap().contains("national"));
     }
 
@@ -80,7 +83,7 @@ mod tests {
             report
                 .diagnostics
                 .iter()
-                .map(|d| d.code)
+                .map(|d| d.code.as_ref())
                 .collect::<Vec<_>>(),
             ["value-count"]
         );

@@ -186,7 +186,7 @@ mod tests {
             .filter(|r| r.0 != "效益指标")
             .collect();
         let report = report(&with_rows(&without_benefit));
-        let codes: Vec<_> = report.diagnostics.iter().map(|d| d.code).collect();
+        let codes: Vec<_> = report.diagnostics.iter().map(|d| d.code.as_ref()).collect();
         assert_eq!(codes, ["missing-family"]);
         assert!(report.diagnostics[0].message.contains("效益指标"));
     }

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use super::catalogue::{UNKNOWN_RULE, UNUSED_WAIVER, rule};
-use super::{Finding, Report, Waived};
+use super::{Finding, Report};
 use crate::model::{Document, Waiver};
 
 pub(super) fn apply(path: &Path, document: &Document, findings: Vec<Finding>) -> Report {
@@ -19,10 +19,9 @@ pub(super) fn apply(path: &Path, document: &Document, findings: Vec<Finding>) ->
         match waiver {
             Some(index) => {
                 used[index] = true;
-                report.waived.push(Waived {
-                    diagnostic: finding.to_diagnostic(path),
-                    why: document.waivers[index].why.value.clone(),
-                });
+                let mut diagnostic = finding.to_diagnostic(path);
+                diagnostic.waiver = Some(document.waivers[index].why.value.clone());
+                report.waived.push(diagnostic);
             }
             None => report.diagnostics.push(finding.to_diagnostic(path)),
         }
@@ -79,8 +78,8 @@ mod tests {
         );
         assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
         assert_eq!(report.waived.len(), 1);
-        assert_eq!(report.waived[0].why, "批复原文如此");
-        assert_eq!(report.waived[0].diagnostic.code, "repeated-indicator");
+        assert_eq!(report.waived[0].waiver.as_deref(), Some("批复原文如此"));
+        assert_eq!(report.waived[0].code, "repeated-indicator");
     }
 
     #[test]
@@ -100,7 +99,7 @@ mod tests {
             &yaml,
             "  - {code: repeated-indicator, where: 别的指标, why: 原文}\n",
         );
-        let codes: Vec<_> = report.diagnostics.iter().map(|d| d.code).collect();
+        let codes: Vec<_> = report.diagnostics.iter().map(|d| d.code.as_ref()).collect();
         assert_eq!(codes, ["repeated-indicator", "unused-waiver"]);
     }
 

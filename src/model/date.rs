@@ -95,7 +95,7 @@ impl fmt::Display for Date {
     }
 }
 
-super::text_serde!(Date);
+super::text_serde!(Date, super::Refused::Date);
 
 #[cfg(test)]
 mod tests {

@@ -76,7 +76,7 @@ impl fmt::Display for Money {
     }
 }
 
-super::text_serde!(Money);
+super::text_serde!(Money, super::Refused::Amount);
 
 #[cfg(test)]
 mod tests {

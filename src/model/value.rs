@@ -103,12 +103,25 @@ impl fmt::Display for IndicatorValue {
     }
 }
 
-super::text_serde!(IndicatorValue);
+/// Any text is an indicator value: it is read, never refused.
+impl<'de> serde::Deserialize<'de> for IndicatorValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(text.parse().unwrap_or_else(|never| match never {}))
+    }
+}
+
+impl serde::Serialize for IndicatorValue {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
 
 fn shape_of(text: &str) -> Shape {
     if text.is_empty() {
         return Shape::Blank;
     }
+    let text = &half_width(text);
     if let Some(quantity) = quantity_of(text) {
         return Shape::Quantity(quantity);
     }
@@ -121,6 +134,20 @@ fn shape_of(text: &str) -> Shape {
     } else {
         Shape::Free
     }
+}
+
+/// The text with full-width digits, decimal point and per cent sign read as
+/// their ASCII forms (`≥５０％` is `≥50%`), for reading the value only:
+/// the value is still printed as written.
+fn half_width(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            '％' => '%',
+            '．' => '.',
+            c => c,
+        })
+        .collect()
 }
 
 fn quantity_of(text: &str) -> Option<Quantity> {
@@ -221,6 +248,26 @@ mod tests {
         }
         assert_eq!(shape(""), Shape::Blank);
         assert_eq!(shape("  "), Shape::Blank);
+    }
+
+    #[test]
+    fn full_width_digits_and_per_cent_are_numbers() {
+        let q = quantity("≥５０％");
+        assert_eq!(
+            (q.op, q.number, q.unit.as_str()),
+            (Op::AtLeast, Decimal::from(50), "%")
+        );
+        let q = quantity("≥95％");
+        assert_eq!((q.number, q.unit.as_str()), (Decimal::from(95), "%"));
+        let q = quantity("１２．５万元");
+        assert_eq!(
+            (q.number.to_string().as_str(), q.unit.as_str()),
+            ("12.5", "万元")
+        );
+        assert_eq!(
+            "≥５０％".parse::<IndicatorValue>().unwrap().as_str(),
+            "≥５０％"
+        );
     }
 
     #[test]

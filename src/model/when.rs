@@ -63,7 +63,7 @@ impl fmt::Display for When {
     }
 }
 
-super::text_serde!(When);
+super::text_serde!(When, super::Refused::Date);
 
 #[cfg(test)]
 mod tests {

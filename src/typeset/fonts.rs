@@ -32,6 +32,9 @@ pub struct Fonts {
     store: FontStore,
     /// For each role, the installed candidate families in order of preference.
     pub roles: BTreeMap<String, Vec<String>>,
+    /// The chosen families' files, each with its size and modification
+    /// time, and the roles: what decides how documents look.
+    pub identity: Vec<u8>,
 }
 
 impl Fonts {
@@ -43,9 +46,16 @@ impl Fonts {
             found.extend(typst_kit::fonts::scan(dir));
         }
         let mut store = FontStore::new();
+        let files: Vec<PathBuf> = found.iter().map(|(path, _)| path.path.clone()).collect();
+        let families: Vec<String> = found.iter().map(|(_, info)| info.family.clone()).collect();
         store.extend(share_files(found));
         let roles = choose(store.book(), candidates)?;
-        Ok(Self { store, roles })
+        let identity = identity(&roles, &files, &families);
+        Ok(Self {
+            store,
+            roles,
+            identity,
+        })
     }
 
     pub fn book(&self) -> &LazyHash<FontBook> {
@@ -60,6 +70,39 @@ impl Fonts {
     pub fn roles_json(&self) -> String {
         serde_json::to_string_pretty(&self.roles).unwrap_or_default()
     }
+}
+
+fn identity(
+    roles: &BTreeMap<String, Vec<String>>,
+    files: &[PathBuf],
+    families: &[String],
+) -> Vec<u8> {
+    let chosen: std::collections::BTreeSet<String> =
+        roles.values().flatten().map(|f| f.to_lowercase()).collect();
+    let mut used: Vec<&PathBuf> = files
+        .iter()
+        .zip(families)
+        .filter(|(_, family)| chosen.contains(&family.to_lowercase()))
+        .map(|(file, _)| file)
+        .collect();
+    used.sort();
+    used.dedup();
+    let mut identity = serde_json::to_vec(roles).unwrap_or_default();
+    for file in used {
+        let meta = std::fs::metadata(file).ok();
+        let modified = meta
+            .as_ref()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        let line = format!(
+            "\n{}\t{}\t{modified}",
+            file.display(),
+            meta.map_or(0, |m| m.len())
+        );
+        identity.extend_from_slice(line.as_bytes());
+    }
+    identity
 }
 
 fn choose(

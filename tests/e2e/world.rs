@@ -2,9 +2,7 @@
 //! data, nothing else: a form that reaches for another file or a package is
 //! reported as such, and the other documents are still built.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 /// A form whose `main.typ` runs `code`, and a document in it.
 fn try_form(name: &str, code: &str) -> String {

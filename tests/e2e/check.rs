@@ -1,8 +1,6 @@
 //! `jixiao check` on broken data: every error names file, line and column.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 fn data_with(name: &str, yaml: &str) -> std::path::PathBuf {
     let dir = scratch(name);

@@ -2,12 +2,10 @@
 //! phone the page never scrolls sideways, wide tables scroll inside their own
 //! box, and screenshots at 375 px and 1280 px are kept for review.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 /// Runs headless Chromium with the flags this machine's closed network needs.
 fn chromium(profile: &Path, args: &[&str]) -> String {

@@ -1,9 +1,7 @@
 //! Forms are data: the `national` form for offices without a regional one,
 //! and a form added from a folder outside the built-in set, with no Rust.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 fn yaml_texts(path: &str) -> Vec<String> {
     let text = std::fs::read_to_string(root().join(path)).unwrap();

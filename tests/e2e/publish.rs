@@ -2,9 +2,7 @@
 //! HTML page, the pages look like official documents, and `--emit-typst`
 //! gives a folder that compiles on its own to the same PDF.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 /// Each data file and the published document it transcribes.
 const SEEDS: &[(&str, &str)] = &[

@@ -1,9 +1,7 @@
 //! Batch work: the synthetic corpus is valid data, and a rebuild skips what
 //! has not changed.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 fn synth(name: &str, departments: &str, seed: &str) -> std::path::PathBuf {
     let dir = scratch(name);
@@ -51,28 +49,14 @@ fn summary(run: &std::process::Output) -> String {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    String::from_utf8_lossy(&run.stdout)
-        .lines()
-        .last()
-        .unwrap_or_default()
-        .to_owned()
+    last_line(run)
 }
 
 #[test]
 fn a_rebuild_skips_unchanged_documents() {
     let data = synth("incremental", "4", "9");
     let out = scratch("incremental-out");
-    let build = |extra: &[&str]| {
-        let mut args = vec![
-            "build",
-            "--data",
-            data.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ];
-        args.extend(extra);
-        summary(&jixiao(&args))
-    };
+    let build = |extra: &[&str]| summary(&build_into(&data, &out, extra));
     assert!(build(&[]).starts_with("built 4, up to date 0, failed 0"));
     let first = files(&out);
     assert!(build(&[]).starts_with("built 0, up to date 4, failed 0"));

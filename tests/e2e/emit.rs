@@ -1,10 +1,8 @@
 //! `--emit-typst` writes, per document, a folder that compiles on its own
 //! (as `typst compile --root F F/main.typ` would) to the very PDF jixiao wrote.
 
-mod common;
-
-use common::folder_world::cli_pdf;
-use common::*;
+use crate::common::folder_world::cli_pdf;
+use crate::common::*;
 
 #[test]
 fn emitted_folders_compile_on_their_own_to_the_same_pdf() {

@@ -21,12 +21,67 @@ pub fn jixiao(args: &[&str]) -> Output {
         .expect("jixiao runs")
 }
 
-/// A fresh folder under the target directory, removed and recreated.
+/// A fresh folder under the target directory, removed and recreated, with
+/// the build state a build into it would leave beside it.
 pub fn scratch(name: &str) -> PathBuf {
     let dir = root().join("target").join("test-scratch").join(name);
     let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(jixiao::publish::state_dir(&dir));
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// `jixiao build` of `data` into `out`, with `extra` arguments.
+pub fn build_into(data: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "build",
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    jixiao(&args)
+}
+
+/// The last line a run printed: a build's one-line summary.
+pub fn last_line(run: &Output) -> String {
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    stdout.lines().last().unwrap_or_default().to_owned()
+}
+
+pub fn stderr_of(run: &Output) -> String {
+    String::from_utf8_lossy(&run.stderr).into_owned()
+}
+
+/// Copies the real data file `data/2022/<seed>` to `to`.
+pub fn copy_seed(seed: &str, to: &Path) {
+    std::fs::copy(root().join("data/2022").join(seed), to).unwrap();
+}
+
+/// `sha256sum -c --strict` over the output folder, and whether SHA256SUMS
+/// lists exactly the files there.
+pub fn assert_checksums_describe(out: &Path) {
+    let check = std::process::Command::new("sha256sum")
+        .args(["-c", "--strict", "--quiet", "SHA256SUMS"])
+        .current_dir(out)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let sums = std::fs::read_to_string(out.join("SHA256SUMS")).unwrap();
+    let mut listed: Vec<&str> = sums
+        .lines()
+        .filter_map(|l| l.split_once("  "))
+        .map(|(_, p)| p)
+        .collect();
+    listed.push("SHA256SUMS");
+    listed.sort_unstable();
+    let on_disk: Vec<String> = files(out).into_iter().map(|(name, _)| name).collect();
+    assert_eq!(listed, on_disk);
 }
 
 /// The outputs of a build with `--emit-typst`.

@@ -1,0 +1,167 @@
+//! Whether a document's outputs can be trusted without building it again.
+//!
+//! A document is up to date only when both hold: the digest of everything
+//! its outputs are made from (its data file's bytes and place, every file of
+//! its form and of `lib/`, `.j2` templates included, the fonts, the tool's
+//! version and the build date) is the one its stamp records; and every
+//! output on disk has the SHA-256 the stamp records. A build killed between
+//! writing an output and its stamp, a hand-edited or truncated PDF, or a
+//! second build that wrote older text all fail the second test, so the
+//! document is built again.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::outputs::{Published, sha256_hex};
+use super::state::State;
+use crate::diag::Diagnostic;
+use crate::model::Date;
+use crate::site::Entry;
+use crate::templates::TemplateStore;
+
+/// What a build records about a document it published.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Stamp {
+    /// The form the document was built in, which decides the template digest.
+    pub form: String,
+    /// The digest of everything the outputs were made from.
+    pub inputs: String,
+    pub published: Vec<Published>,
+    pub entry: Entry,
+    /// The warnings and waived findings of the build that made the outputs.
+    pub findings: Vec<Diagnostic>,
+}
+
+/// The digests of what documents are made from, computed once per build.
+pub struct Freshness {
+    /// Per form: the tool, fonts, `lib/` and the form's own files.
+    forms: BTreeMap<String, Vec<u8>>,
+    /// Shared by every form, for a form that does not exist.
+    base: Vec<u8>,
+    source_date: String,
+}
+
+impl Freshness {
+    pub fn new(store: &TemplateStore, font_identity: &[u8], source_date: Option<Date>) -> Self {
+        let mut base = Sha256::new();
+        field(&mut base, env!("CARGO_PKG_VERSION").as_bytes());
+        field(&mut base, font_identity);
+        for (path, file) in store.files().filter(|(p, _)| !p.starts_with("forms/")) {
+            field(&mut base, path.as_bytes());
+            field(&mut base, &file.bytes);
+        }
+        let base = base.finalize().to_vec();
+        let forms = store
+            .forms()
+            .into_iter()
+            .map(|form| {
+                let mut digest = Sha256::new();
+                field(&mut digest, &base);
+                let folder = format!("forms/{form}/");
+                for (path, file) in store.files().filter(|(p, _)| p.starts_with(&folder)) {
+                    field(&mut digest, path.as_bytes());
+                    field(&mut digest, &file.bytes);
+                }
+                (form.to_owned(), digest.finalize().to_vec())
+            })
+            .collect();
+        Self {
+            forms,
+            base,
+            source_date: source_date.map(|d| d.to_string()).unwrap_or_default(),
+        }
+    }
+
+    /// The digest of a document's inputs: its form's digest, the build
+    /// date, where the data file stands and its bytes.
+    pub fn inputs(&self, form: &str, relative: &Path, bytes: &[u8]) -> String {
+        let mut digest = Sha256::new();
+        field(&mut digest, self.forms.get(form).unwrap_or(&self.base));
+        field(&mut digest, self.source_date.as_bytes());
+        field(&mut digest, relative.to_string_lossy().as_bytes());
+        field(&mut digest, bytes);
+        super::outputs::hex(&digest.finalize())
+    }
+
+    /// The stamp of a document whose data file has these bytes, when its
+    /// outputs were made from exactly these inputs and are intact on disk.
+    pub fn fresh(&self, state: &State, relative: &Path, bytes: &[u8]) -> Option<Stamp> {
+        verified(state, relative)
+            .filter(|stamp| stamp.inputs == self.inputs(&stamp.form, relative, bytes))
+    }
+}
+
+/// The stamp of the document published at `relative`, when every output it
+/// records is on disk with the recorded SHA-256.
+pub fn verified(state: &State, relative: &Path) -> Option<Stamp> {
+    let stamp = read_stamp(state, relative)?;
+    stamp
+        .published
+        .iter()
+        .all(|p| intact(&state.out().join(&p.path), &p.sha256))
+        .then_some(stamp)
+}
+
+pub fn read_stamp(state: &State, relative: &Path) -> Option<Stamp> {
+    serde_json::from_slice(&std::fs::read(state.stamp_path(relative)).ok()?).ok()
+}
+
+fn intact(path: &Path, sha256: &str) -> bool {
+    std::fs::read(path).is_ok_and(|bytes| sha256_hex(&bytes) == sha256)
+}
+
+/// Adds a length-prefixed field, so that no two lists of fields digest alike.
+fn field(digest: &mut Sha256, bytes: &[u8]) {
+    digest.update((bytes.len() as u64).to_le_bytes());
+    digest.update(bytes);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store_with(extra: &str) -> TemplateStore {
+        let dir = std::env::temp_dir().join(format!(
+            "jixiao-fresh-{}-{}",
+            std::process::id(),
+            extra.len()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("forms/national")).unwrap();
+        std::fs::write(dir.join("forms/national/main.typ.j2"), extra).unwrap();
+        let store = TemplateStore::load(Some(&dir)).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        store
+    }
+
+    #[test]
+    fn a_template_edit_changes_only_its_form_s_documents() {
+        let before = Freshness::new(&TemplateStore::built_in(), b"fonts", None);
+        let after = Freshness::new(&store_with("{# edited #}"), b"fonts", None);
+        let inputs = |f: &Freshness, form| f.inputs(form, Path::new("a.yaml"), b"data");
+        assert_ne!(inputs(&before, "national"), inputs(&after, "national"));
+        assert_eq!(inputs(&before, "wuxi-rd"), inputs(&after, "wuxi-rd"));
+    }
+
+    #[test]
+    fn fonts_date_place_and_data_all_count() {
+        let store = TemplateStore::built_in();
+        let one = Freshness::new(&store, b"fonts", None);
+        let inputs = one.inputs("national", Path::new("a.yaml"), b"data");
+        let other_fonts = Freshness::new(&store, b"other", None);
+        let dated = Freshness::new(&store, b"fonts", Date::from_unix_seconds(0));
+        assert_ne!(
+            inputs,
+            other_fonts.inputs("national", Path::new("a.yaml"), b"data")
+        );
+        assert_ne!(
+            inputs,
+            dated.inputs("national", Path::new("a.yaml"), b"data")
+        );
+        assert_ne!(inputs, one.inputs("national", Path::new("b.yaml"), b"data"));
+        assert_ne!(inputs, one.inputs("national", Path::new("a.yaml"), b"datb"));
+    }
+}

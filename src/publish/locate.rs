@@ -1,0 +1,183 @@
+//! Findings of the template engine and of Typst, placed where a person can
+//! fix them: a template file and line, or the data file's line.
+//!
+//! Typst sees only the generated `main.typ`. An error there is traced back
+//! to the template line that produced it (the line whose fixed text the
+//! generated line carries); a character no font has is placed where the
+//! data file first writes it; a limit is the data file's as a whole.
+
+use std::path::{Path, PathBuf};
+
+use crate::diag::Diagnostic;
+use crate::model::Loc;
+use crate::render::RenderError;
+use crate::templates::{TemplateFile, TemplateStore};
+use crate::typeset::{MAIN, Problem, ProblemKind};
+
+/// What a finding about one document is placed against.
+pub struct Document<'a> {
+    pub path: &'a Path,
+    /// The data file's text, to find where a character is written.
+    pub text: &'a str,
+    pub form: &'a str,
+    /// The generated Typst source.
+    pub main: &'a str,
+}
+
+pub fn template_error(store: &TemplateStore, error: RenderError) -> Diagnostic {
+    let origin = store
+        .get(&error.template)
+        .map_or_else(|| PathBuf::from(&error.template), |f| f.origin.clone());
+    Diagnostic::error(&origin, Loc::new(error.line, 0), "template", error.message)
+}
+
+pub fn typst_problem(store: &TemplateStore, document: &Document, problem: Problem) -> Diagnostic {
+    let data = |code, loc| Diagnostic::error(document.path, loc, code, &problem.message);
+    match problem.kind {
+        ProblemKind::MissingGlyph(c) => data("missing-glyph", first_written(document.text, c))
+            .with_hint("install a font that has it (see README.md, Fonts), or write the character another way"),
+        ProblemKind::TimeLimit | ProblemKind::MemoryLimit => data("limit", Loc::default()),
+        ProblemKind::Crashed => data("typeset", Loc::default()),
+        ProblemKind::Typst => match problem.file.as_deref() {
+            Some(MAIN) => in_generated(store, document, &problem),
+            Some(file) => match store.get(file.trim_start_matches('/')) {
+                Some(template) => Diagnostic::error(
+                    &template.origin,
+                    Loc::new(problem.line, problem.column),
+                    "typst",
+                    &problem.message,
+                ),
+                None => data("typst", Loc::default()),
+            },
+            None => data("typst", Loc::default()),
+        },
+    }
+}
+
+/// An error in the generated `main.typ`, placed at the template line that
+/// wrote it, and naming the document it was building.
+fn in_generated(store: &TemplateStore, document: &Document, problem: &Problem) -> Diagnostic {
+    let generated = document
+        .main
+        .lines()
+        .nth(problem.line.saturating_sub(1) as usize)
+        .unwrap_or_default();
+    let message = format!("{} (building {})", problem.message, document.path.display());
+    match template_line(store, document.form, generated) {
+        Some((file, line)) => Diagnostic::error(&file.origin, Loc::new(line, 0), "typst", message),
+        None => Diagnostic::error(document.path, Loc::default(), "typst", message)
+            .with_hint("run `jixiao build --emit-typst DIR` to see the generated Typst"),
+    }
+}
+
+/// The template line whose fixed text a generated line carries, searching
+/// the form's own template first, then the shared ones; the line with the
+/// most fixed text wins.
+fn template_line<'s>(
+    store: &'s TemplateStore,
+    form: &str,
+    generated: &str,
+) -> Option<(&'s TemplateFile, u32)> {
+    let entry = TemplateStore::form_entry(form);
+    let shared = store
+        .files()
+        .filter(|(path, _)| path.starts_with("lib/") && path.ends_with(".j2"));
+    let candidates = store.get(&entry).into_iter().chain(shared.map(|(_, f)| f));
+    let mut best: Option<(&TemplateFile, u32, usize)> = None;
+    for file in candidates {
+        let text = String::from_utf8_lossy(&file.bytes);
+        for (index, line) in text.lines().enumerate() {
+            let pieces = fixed_pieces(line);
+            let weight: usize = pieces.iter().map(|p| p.chars().count()).sum();
+            let better = best.is_none_or(|(.., w)| weight > w);
+            if weight >= 3 && better && carries(generated, &pieces) {
+                best = Some((file, index as u32 + 1, weight));
+            }
+        }
+    }
+    best.map(|(file, line, _)| (file, line))
+}
+
+/// A template line's text outside its `{{ }}`, `{% %}` and `{# #}` tags.
+fn fixed_pieces(line: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut rest = line;
+    while let Some(start) = rest
+        .find('{')
+        .filter(|&i| matches!(rest[i + 1..].chars().next(), Some('{' | '%' | '#')))
+    {
+        pieces.push(&rest[..start]);
+        let close = match &rest[start + 1..start + 2] {
+            "{" => "}}",
+            "%" => "%}",
+            _ => "#}",
+        };
+        match rest[start + 2..].find(close) {
+            Some(end) => rest = &rest[start + 2 + end + 2..],
+            None => return Vec::new(),
+        }
+    }
+    pieces.push(rest);
+    pieces
+        .into_iter()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// Whether `generated` holds the pieces, in order.
+fn carries(generated: &str, pieces: &[&str]) -> bool {
+    let mut rest = generated;
+    pieces.iter().all(|piece| match rest.find(piece) {
+        Some(at) => {
+            rest = &rest[at + piece.len()..];
+            true
+        }
+        None => false,
+    })
+}
+
+/// Where the data file first writes `c`; its start when it never does.
+fn first_written(text: &str, c: char) -> Loc {
+    text.lines()
+        .enumerate()
+        .find_map(|(i, line)| {
+            let column = line.chars().position(|x| x == c)?;
+            Some(Loc::new(i as u32 + 1, column as u32 + 1))
+        })
+        .unwrap_or(Loc::new(1, 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_text_is_what_lies_outside_the_tags() {
+        assert_eq!(
+            fixed_pieces("  label[项目名称], {{ p.name }}, table.cell(colspan: {{ n }}){# c #}"),
+            ["label[项目名称],", ", table.cell(colspan:", ")"]
+        );
+        assert!(fixed_pieces("{% for p in doc.projects %}").is_empty());
+    }
+
+    #[test]
+    fn a_generated_line_is_traced_to_its_template_line() {
+        let store = TemplateStore::built_in();
+        let generated = r#"  table.cell(colspan: 2, label[项目名称]), "会议经费", label[主管部门], table.cell(colspan: (1), "无锡市人大"),"#;
+        let (file, line) = template_line(&store, "wuxi-rd", generated).unwrap();
+        assert!(file.origin.ends_with("forms/wuxi-rd/main.typ.j2"));
+        let text = String::from_utf8_lossy(&file.bytes);
+        assert!(
+            text.lines()
+                .nth(line as usize - 1)
+                .unwrap()
+                .contains("label[项目名称]")
+        );
+    }
+
+    #[test]
+    fn a_missing_character_is_placed_where_the_data_writes_it() {
+        assert_eq!(first_written("a: x\nb: 𝔸\n", '𝔸'), Loc::new(2, 4));
+    }
+}

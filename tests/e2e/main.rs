@@ -1,0 +1,18 @@
+//! End-to-end tests over the real `data/`, linked into one test binary: each
+//! test binary links Typst again, and one link is what CI can afford.
+
+mod common;
+
+mod bad;
+mod batch;
+mod browser;
+mod check;
+mod emit;
+mod escape;
+mod forms;
+mod publish;
+mod render;
+mod review;
+mod robust;
+mod site;
+mod world;
