@@ -11,8 +11,11 @@ OUT    ?= out
 
 .PHONY: publish check build test bench fuzz clean
 
+# The forms' JSON Schemas go to schemas/, where the data files'
+# `# yaml-language-server: $schema=` lines point the editor.
 publish: build
 	@./.ci/install-deps publish
+	$(JIXIAO) schema --out schemas
 	$(JIXIAO) build --data $(DATA) --out $(OUT)
 
 check: build

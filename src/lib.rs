@@ -3,13 +3,17 @@
 //! official notice and an HTML page for the government website.
 //!
 //! The data flows through the modules in this order:
-//! [`load`] → [`check`] → [`render`] → [`typeset`] → [`publish`].
+//! [`load`] (YAML → [`node`] tree → checked against the form's
+//! [`contract`] → typed [`model`]) → [`check`] → [`render`] → [`typeset`] →
+//! [`publish`].
 
 pub mod alloc;
 pub mod check;
+pub mod contract;
 pub mod diag;
 pub mod load;
 pub mod model;
+pub mod node;
 pub mod publish;
 pub mod render;
 pub mod site;

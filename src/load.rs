@@ -5,13 +5,16 @@
 //! reported with the file, line and column; nothing past this stage sees text
 //! that is not a valid [`Document`].
 
+use std::borrow::Cow;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
+use crate::contract::{Extras, Forms, any_form, extras, validate};
 use crate::diag::Diagnostic;
 use crate::model::{Document, Loc, Refused, take_refused};
+use crate::node::Node;
 
 /// Bounds on one data file, tuned to the real shapes with a wide margin: the
 /// largest seed has 60 KiB, 2,000 values and nesting 10 deep; a synthetic
@@ -35,6 +38,18 @@ pub struct Source {
     /// The path as shown to the user.
     pub path: PathBuf,
     pub document: Document,
+    /// The fields its form adds of its own.
+    pub extras: Extras,
+    /// Warnings of its form's contract: values the form does not print.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// A data file read into the model, with what its contract said.
+#[derive(Clone, Debug)]
+pub struct Parsed {
+    pub document: Document,
+    pub extras: Extras,
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// The outcome of loading a data folder: the documents that parsed, and the
@@ -129,37 +144,43 @@ fn refuse(path: &Path, why: String) -> Diagnostic {
     )
 }
 
-/// Loads every data file under `data`.
-pub fn load_dir(data: &Path) -> Result<Loaded, DataDirError> {
-    let found = data_files(data)?;
-    let mut loaded = Loaded {
-        diagnostics: found.refused,
-        ..Loaded::default()
-    };
-    for path in found.files {
-        match read(&path).and_then(|bytes| load_source(data, &path, &bytes)) {
+/// Loads the data files `files` of the folder `data`.
+pub fn load_files(data: &Path, files: &[PathBuf], forms: &Forms) -> Loaded {
+    let mut loaded = Loaded::default();
+    for path in files {
+        let source = read(path)
+            .map_err(|d| vec![*d])
+            .and_then(|bytes| load_source(data, path, &bytes, forms));
+        match source {
             Ok(source) => loaded.sources.push(source),
-            Err(diagnostic) => loaded.diagnostics.push(*diagnostic),
+            Err(found) => loaded.diagnostics.extend(found),
         }
     }
-    Ok(loaded)
+    loaded
 }
 
 /// Loads the data file at `path`, under the data folder `data`, from its bytes.
-pub fn load_source(data: &Path, path: &Path, bytes: &[u8]) -> Result<Source, Box<Diagnostic>> {
+pub fn load_source(
+    data: &Path,
+    path: &Path,
+    bytes: &[u8],
+    forms: &Forms,
+) -> Result<Source, Vec<Diagnostic>> {
     let relative = path.strip_prefix(data).unwrap_or(path).to_owned();
-    let document = parse_bytes(path, bytes)?;
+    let parsed = parse_bytes(path, bytes, forms)?;
     Ok(Source {
         relative,
         path: path.to_owned(),
-        document,
+        document: parsed.document,
+        extras: parsed.extras,
+        warnings: parsed.warnings,
     })
 }
 
 /// Reads one data file into the model.
-pub fn load_file(path: &Path) -> Result<Document, Box<Diagnostic>> {
-    let bytes = read(path)?;
-    parse_bytes(path, &bytes)
+pub fn load_file(path: &Path, forms: &Forms) -> Result<Parsed, Vec<Diagnostic>> {
+    let bytes = read(path).map_err(|d| vec![*d])?;
+    parse_bytes(path, &bytes, forms)
 }
 
 /// A data file's bytes, refusing one too large to be a disclosure.
@@ -190,21 +211,43 @@ pub fn read(path: &Path) -> Result<Vec<u8>, Box<Diagnostic>> {
 }
 
 /// Parses a data file's bytes: UTF-8, then YAML.
-pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<Document, Box<Diagnostic>> {
+pub fn parse_bytes(path: &Path, bytes: &[u8], forms: &Forms) -> Result<Parsed, Vec<Diagnostic>> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let loc = loc_of_offset(bytes, e.valid_up_to());
-        Box::new(Diagnostic::error(
+        vec![Diagnostic::error(
             path,
             loc,
             "not-utf8",
             "the file is not valid UTF-8 text",
-        ))
+        )]
     })?;
-    parse(path, text)
+    parse(path, text, forms)
 }
 
-/// Parses YAML text into the model.
-pub fn parse(path: &Path, text: &str) -> Result<Document, Box<Diagnostic>> {
+/// Parses YAML text: into a tree, checked against its form's contract
+/// (every finding at once), then into the model.
+pub fn parse(path: &Path, text: &str, forms: &Forms) -> Result<Parsed, Vec<Diagnostic>> {
+    let node = syntax(path, text).map_err(|d| vec![*d])?;
+    let form = node.get("form").and_then(Node::as_text).unwrap_or_default();
+    let contract = forms.get(form);
+    let fields = contract.map_or_else(|| Cow::Owned(any_form()), |c| Cow::Borrowed(&c.fields));
+    let found = validate(path, &node, &fields, contract.map(|c| c.name.as_str()));
+    if found.iter().any(Diagnostic::is_error) {
+        return Err(found);
+    }
+    take_refused();
+    let mut document: Document = serde_saphyr::from_str_with_options(text, options())
+        .map_err(|e| vec![yaml_diagnostic(path, &e)])?;
+    let extras = extras(&node, &fields, &mut document);
+    Ok(Parsed {
+        document,
+        extras,
+        warnings: found,
+    })
+}
+
+/// The YAML tree of a file, within the limits.
+fn syntax(path: &Path, text: &str) -> Result<Node, Box<Diagnostic>> {
     if text.trim().is_empty() {
         return Err(Box::new(
             Diagnostic::error(path, Loc::new(1, 1), "empty-file", "the file is empty")
@@ -230,12 +273,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, Box<Diagnostic>> {
             .with_hint("a long text can be split over lines with a YAML block scalar (`>-`)"),
         ));
     }
-    take_refused();
-    serde_saphyr::from_str_with_options(text, options())
-        .map_err(|e| Box::new(yaml_diagnostic(path, &e)))
+    crate::node::parse(text, options()).map_err(|e| Box::new(yaml_diagnostic(path, &e)))
 }
 
-fn options() -> serde_saphyr::Options {
+pub(crate) fn options() -> serde_saphyr::Options {
     let mut budget = serde_saphyr::budget::Budget::default();
     budget.max_depth = MAX_DEPTH;
     budget.flow_nesting_limit = MAX_DEPTH;
@@ -247,6 +288,11 @@ fn options() -> serde_saphyr::Options {
     let mut options = serde_saphyr::Options::default();
     options.budget = Some(budget);
     options.reject_unsupported_tags = true;
+    // Comments are not data: nothing needs them, and a long run of them
+    // must not meet the parser's look-ahead limit.
+    options.emit_comments = false;
+    // A plain `1e400` is text to be refused as an amount, not a YAML error.
+    options.non_finite_float_policy = serde_saphyr::NonFiniteFloatPolicy::PassThrough;
     options
 }
 
@@ -370,7 +416,10 @@ fn plain_message(rendered: &str) -> String {
 }
 
 /// The candidate nearest to a misspelt key, if one is near enough.
-fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    word: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .filter(|c| !c.is_empty())
         .map(|c| (edit_distance(word, c), c))
@@ -413,15 +462,23 @@ fn loc_of_offset(bytes: &[u8], offset: usize) -> Loc {
 mod tests {
     use super::*;
 
-    const MINIMAL: &str = "form: dongguan-rd\nyear: 2022\ntitle: 标题\ndepartment: 某部门\n";
+    const MINIMAL: &str = "form: national\nyear: 2022\ntitle: 标题\ndepartment: 某部门\n";
+
+    fn forms() -> Forms {
+        crate::contract::load_forms(&crate::templates::TemplateStore::built_in()).unwrap()
+    }
 
     fn error_of(text: &str) -> Diagnostic {
-        *parse(Path::new("t.yaml"), text).unwrap_err()
+        parse(Path::new("t.yaml"), text, &forms())
+            .unwrap_err()
+            .remove(0)
     }
 
     #[test]
     fn a_minimal_document_loads() {
-        let doc = parse(Path::new("t.yaml"), MINIMAL).unwrap();
+        let doc = parse(Path::new("t.yaml"), MINIMAL, &forms())
+            .unwrap()
+            .document;
         assert_eq!(doc.department.value, "某部门");
         assert_eq!(doc.department.loc, Loc::new(4, 13));
     }
@@ -469,7 +526,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("bad.yaml");
         std::fs::write(&file, b"form: x\ntitle: \xff\n").unwrap();
-        let d = load_file(&file).unwrap_err();
+        let d = load_file(&file, &forms()).unwrap_err().remove(0);
         assert_eq!((d.code.as_ref(), d.loc), ("not-utf8", Loc::new(2, 8)));
         std::fs::remove_dir_all(&dir).unwrap();
     }

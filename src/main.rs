@@ -9,6 +9,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use jixiao::check::RULES;
+use jixiao::contract::Origin;
 use jixiao::diag::{self, Diagnostic};
 use jixiao::model::Date;
 use jixiao::publish::{self, BuildOptions, Outcome, Project, Summary};
@@ -68,6 +69,42 @@ enum Command {
     },
     /// Lists the rules `check` applies, with their codes.
     Rules,
+    /// Lists the forms: name, what it is, and whether it is built in or
+    /// comes from the templates folder.
+    Forms {
+        #[command(flatten)]
+        templates: TemplatesArg,
+    },
+    /// Prints the JSON Schema of a form's data files, for the YAML language
+    /// server (completion, hover help, validation in the editor); with
+    /// --out, writes every form's schema into that folder.
+    Schema {
+        #[command(flatten)]
+        templates: TemplatesArg,
+        /// The form whose schema to print.
+        #[arg(long, required_unless_present = "out")]
+        form: Option<String>,
+        /// A folder to write `<form>.schema.json` into, for every form.
+        #[arg(long, value_name = "DIR", conflicts_with = "form")]
+        out: Option<PathBuf>,
+    },
+    /// Writes a starting data file for a department in a form: every field
+    /// the form takes, each under a comment saying what to write.
+    New {
+        #[command(flatten)]
+        templates: TemplatesArg,
+        /// The form of the new file (`jixiao forms` lists them).
+        #[arg(long)]
+        form: String,
+        /// The budget year to write into it.
+        #[arg(long, default_value_t = 2026)]
+        year: u16,
+        /// Where the schemas are (`make publish` writes them there).
+        #[arg(long, value_name = "DIR", default_value = "schemas")]
+        schemas: PathBuf,
+        /// The new data file, e.g. data/2026/my-office.yaml; never overwritten.
+        path: PathBuf,
+    },
     /// Writes a deterministic synthetic corpus of data files, for benchmarks.
     Synth {
         /// How many departments (data files).
@@ -88,6 +125,13 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+}
+
+#[derive(clap::Args)]
+struct TemplatesArg {
+    /// A folder whose files override the built-in templates and forms.
+    #[arg(long, default_value = "templates")]
+    templates: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -120,6 +164,7 @@ impl ProjectArgs {
 }
 
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     match run(Cli::parse()) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
@@ -127,6 +172,15 @@ fn main() -> ExitCode {
             eprintln!("error: {}", chain(&error));
             ExitCode::from(2)
         }
+    }
+}
+
+/// `jixiao schema --form x | head` ends quietly when `head` has read enough,
+/// as Unix tools do, instead of panicking on the closed pipe.
+fn quiet_on_closed_pipe() {
+    // SAFETY: restoring the default action of a signal, before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
@@ -158,6 +212,47 @@ fn run(cli: Cli) -> Result<bool> {
         }
         Command::Rules => {
             print_rules();
+            Ok(true)
+        }
+        Command::Forms { templates } => {
+            for contract in publish::forms(&templates.templates)?.contracts.values() {
+                let origin = match &contract.origin {
+                    Origin::BuiltIn => "built in".to_owned(),
+                    Origin::Project(path) => format!("from {}", path.display()),
+                };
+                println!("{:<24} {} ({origin})", contract.name, contract.description);
+            }
+            Ok(true)
+        }
+        Command::Schema {
+            templates,
+            form,
+            out,
+        } => {
+            let forms = publish::forms(&templates.templates)?;
+            match (form, out) {
+                (Some(name), _) => println!("{}", publish::schema(&forms, &name)?),
+                (None, Some(dir)) => {
+                    let written = publish::write_schemas(&forms, &dir)?;
+                    println!("wrote {written} schemas into {}", dir.display());
+                }
+                (None, None) => anyhow::bail!("give --form NAME or --out DIR"),
+            }
+            Ok(true)
+        }
+        Command::New {
+            templates,
+            form,
+            year,
+            schemas,
+            path,
+        } => {
+            let forms = publish::forms(&templates.templates)?;
+            publish::new_data_file(&forms, &form, year, &schemas, &path)?;
+            println!(
+                "wrote {}; fill it in, then run `jixiao check`",
+                path.display()
+            );
             Ok(true)
         }
         Command::Check { project, format } => {

@@ -1,9 +1,9 @@
 //! The typed shape of a department's disclosure, as its data file writes it.
 //!
 //! One model serves every region's form: a form decides the layout, the model
-//! only says what was approved. Unknown keys are errors (`deny_unknown_fields`)
-//! so that a misspelt key cannot silently drop a field from a published
-//! document.
+//! only says what was approved. What a form adds of its own, and which keys
+//! a data file may have at all, its contract says ([`crate::contract`]): a
+//! misspelt key is an error there, before the file is read into this model.
 
 /// Serde for types written as text in the data file: parsed once when the
 /// file is read (a bad value is an error at its line and column), printed
@@ -67,7 +67,6 @@ pub use when::{When, WhenError, WhenKind};
 
 /// One department's disclosure: one data file, one PDF, one HTML page.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct Document {
     /// The form (layout) under `templates/forms/` the document is published in.
     pub form: Text,
@@ -96,12 +95,26 @@ pub struct Document {
     /// which is then published as it is.
     #[serde(default)]
     pub waivers: Vec<Waiver>,
+    /// Indicator tables the document's form adds of its own (e.g. 长期绩效指标),
+    /// read from its contract's fields: the rules hold them to the same
+    /// standard as the model's.
+    #[serde(skip)]
+    pub extra_tables: Vec<ExtraTable>,
+}
+
+/// An indicator table a form adds, and where it stands.
+#[derive(Clone, Debug)]
+pub struct ExtraTable {
+    /// The project it belongs to (by position), or none for the department's.
+    pub project: Option<usize>,
+    /// Its title in the form, e.g. 长期绩效指标.
+    pub title: String,
+    pub table: IndicatorTable,
 }
 
 /// An acknowledged finding: the rule, the value or name it is about, and why
 /// the document is published anyway.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct Waiver {
     /// The rule's code, as `jixiao rules` lists it.
     pub code: Text,
@@ -173,7 +186,6 @@ impl Unit {
 /// Forms show different parts of it: 东莞 its key and other tasks, 无锡 its
 /// statutory functions, 攀枝花 its budget split, 承德 a narrative.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct DepartmentTarget {
     /// 总体绩效目标 (年度主要任务及拟达到的目标), one entry per paragraph.
     #[serde(default)]
@@ -213,7 +225,6 @@ pub enum Unit {
 /// A department's budget: the total of its 财政拨款 and its split into
 /// 人员经费, 公用经费 and 项目经费.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct Budget {
     pub unit: Located<Unit>,
     pub total: Located<Money>,
@@ -224,7 +235,6 @@ pub struct Budget {
 
 /// A statutory function (职能（二级专项）) and the work done under it.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct Function {
     pub name: Text,
     pub works: Vec<Work>,
@@ -232,7 +242,6 @@ pub struct Function {
 
 /// A work item or project (工作及项目名称) and its yearly targets.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct Work {
     pub name: Text,
     pub targets: Vec<WorkTarget>,
@@ -240,7 +249,6 @@ pub struct Work {
 
 /// A yearly target (年度目标) and its value (目标值).
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct WorkTarget {
     pub name: Text,
     pub value: Located<IndicatorValue>,
@@ -248,7 +256,6 @@ pub struct WorkTarget {
 
 /// A spending line's target and indicators, written as prose.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct SubTarget {
     /// The line's heading, e.g. 召开会议：会议费.
     pub title: Text,
@@ -261,7 +268,6 @@ pub struct SubTarget {
 /// A safeguard (工作保障措施): a paragraph, with a heading line where the
 /// document gives one.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct Safeguard {
     #[serde(default)]
     pub title: Option<Text>,
@@ -270,7 +276,6 @@ pub struct Safeguard {
 
 /// A spending project's target (项目支出绩效目标).
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct Project {
     /// 项目名称.
     pub name: Text,
@@ -310,7 +315,6 @@ pub struct Project {
 
 /// A project's funds and their sources, in the unit of the form.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct Funds {
     pub unit: Located<Unit>,
     /// 项目资金总额 / 年度资金总额.
@@ -328,7 +332,6 @@ pub struct Funds {
 
 /// 年度资金申请: the year's request and its sources.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct AnnualFunds {
     /// 年度资金申请总额.
     pub total: Located<Money>,
@@ -342,7 +345,6 @@ pub struct AnnualFunds {
 
 /// 项目经费情况说明: the seven sections 松江 publishes before each table.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct Explanation {
     /// 项目概述.
     pub overview: Text,
@@ -362,7 +364,6 @@ pub struct Explanation {
 
 /// A key task of the year: 名称 / 主要实施内容 / 期望达到的目标.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct KeyTask {
     pub name: Text,
     pub content: Text,
@@ -371,7 +372,6 @@ pub struct KeyTask {
 
 /// A further task with its budgeted amount.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct OtherTask {
     pub name: Text,
     pub content: Text,
@@ -386,7 +386,6 @@ pub struct OtherTask {
 /// tables list a category, move on, and come back to it, and the form must
 /// reproduce that order.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct IndicatorTable {
     /// Headings of the value columns, e.g. 实施周期指标值 and 年度指标值.
     pub columns: Vec<Text>,
@@ -396,7 +395,6 @@ pub struct IndicatorTable {
 
 /// A 一级指标 (e.g. 产出指标) and its 二级 groups.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct Level1 {
     pub name: Text,
     pub groups: Vec<Level2>,
@@ -404,7 +402,6 @@ pub struct Level1 {
 
 /// A 二级指标 (e.g. 数量指标) and its concrete indicators.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct Level2 {
     /// Empty where the published table leaves the cell blank.
     pub name: Text,
@@ -413,7 +410,6 @@ pub struct Level2 {
 
 /// A 三级指标 and its values, one per value column of the table.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct Indicator {
     pub name: Text,
     pub values: Vec<Located<IndicatorValue>>,

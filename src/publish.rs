@@ -23,8 +23,9 @@ pub use outputs::{CHECKSUMS, INDEX, Published};
 pub use state::{StateError, state_dir};
 
 use crate::check::{Forms, check, load_forms};
+use crate::contract::{json_schema, published_json, schema_file, skeleton, view};
 use crate::diag::Diagnostic;
-use crate::load::{Source, data_files, load_dir, load_source, read};
+use crate::load::{Source, data_files, load_files, load_source, read};
 use crate::model::{Date, Document};
 use crate::render::{Page, Renderer};
 use crate::site::{Entry, render_index};
@@ -154,12 +155,96 @@ impl Summary {
 pub fn check_project(project: &Project) -> anyhow::Result<Vec<Diagnostic>> {
     let store = load_templates(project)?;
     let forms = load_forms(&store)?;
-    let loaded = load_dir(&project.data)?;
-    let mut diagnostics = loaded.diagnostics;
-    for source in &loaded.sources {
+    renderer(&store, &forms)?;
+    let found = data_files(&project.data)?;
+    let plan = plan::plan(&project.data, found.files);
+    let files: Vec<PathBuf> = plan.documents.into_iter().map(|p| p.path).collect();
+    let loaded = load_files(&project.data, &files, &forms);
+    let mut diagnostics = found.refused;
+    diagnostics.extend(plan.refused);
+    diagnostics.extend(loaded.diagnostics);
+    for source in loaded.sources {
+        diagnostics.extend(source.warnings);
         diagnostics.extend(check(&source.path, &source.document, &forms).into_all());
     }
     Ok(diagnostics)
+}
+
+/// The forms of a templates folder (and the built-in ones), each verified.
+pub fn forms(templates: &Path) -> anyhow::Result<Forms> {
+    let store = TemplateStore::load(Some(templates)).context("cannot read the templates folder")?;
+    let forms = load_forms(&store)?;
+    renderer(&store, &forms)?;
+    Ok(forms)
+}
+
+/// The JSON Schema of the form `name`, as pretty JSON.
+pub fn schema(forms: &Forms, name: &str) -> anyhow::Result<String> {
+    let contract = known(forms, name)?;
+    Ok(serde_json::to_string_pretty(&json_schema(contract))?)
+}
+
+/// Writes every form's schema into `dir`; returns how many.
+pub fn write_schemas(forms: &Forms, dir: &Path) -> anyhow::Result<usize> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for name in forms.names() {
+        let path = dir.join(schema_file(name));
+        std::fs::write(&path, schema(forms, name)? + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(forms.contracts.len())
+}
+
+/// Writes a starting data file in the form `name` at `path`, pointing the
+/// editor at the form's schema in `schemas`. An existing file is kept.
+pub fn new_data_file(
+    forms: &Forms,
+    name: &str,
+    year: u16,
+    schemas: &Path,
+    path: &Path,
+) -> anyhow::Result<()> {
+    let contract = known(forms, name)?;
+    anyhow::ensure!(
+        !path.exists(),
+        "{} exists already; choose another name",
+        path.display()
+    );
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(folder)
+        .with_context(|| format!("cannot create {}", folder.display()))?;
+    let schema = relative_path(folder, &schemas.join(schema_file(name)))?;
+    std::fs::write(path, skeleton(contract, &schema, year))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+fn known<'f>(forms: &'f Forms, name: &str) -> anyhow::Result<&'f crate::contract::Contract> {
+    forms.get(name).ok_or_else(|| {
+        anyhow::anyhow!(
+            "there is no form “{name}”; the forms are: {}",
+            forms.names().join(", ")
+        )
+    })
+}
+
+/// `to` as a path relative to the folder `from`, with `/`.
+fn relative_path(from: &Path, to: &Path) -> anyhow::Result<String> {
+    let here = std::env::current_dir()?;
+    let (from, to) = (here.join(from), here.join(to));
+    let from: Vec<_> = from.components().collect();
+    let to: Vec<_> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_owned(); from.len() - common];
+    parts.extend(
+        to[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    Ok(parts.join("/"))
 }
 
 /// Builds every document; `on_progress` is called once per document, with
@@ -182,10 +267,12 @@ pub fn build(
     let setup = Setup::new(&store, &project.font_dirs).context("cannot set up Typst")?;
     let typesetter = Typesetter::new(&setup).context("cannot set up Typst")?;
     let pool = Pool::new(options.worker.clone(), &setup, options.limits);
+    let forms = load_forms(&store)?;
+    let renderer = renderer(&store, &forms)?;
     let builder = Builder {
         store: &store,
-        forms: load_forms(&store)?,
-        renderer: Renderer::new(&store).context("cannot set up the template engine")?,
+        forms,
+        renderer,
         freshness: Freshness::new(&store, typesetter.font_identity(), options.source_date),
         typesetter: &typesetter,
         state: &state,
@@ -311,6 +398,11 @@ fn write_site(store: &TemplateStore, state: &State, documents: &[DocReport]) -> 
     Ok(())
 }
 
+/// The template engine, every form's template verified against its contract.
+fn renderer(store: &TemplateStore, forms: &Forms) -> anyhow::Result<Renderer> {
+    Renderer::new(store, forms).map_err(|e| anyhow::anyhow!("{}", locate::template_error(store, e)))
+}
+
 fn load_templates(project: &Project) -> anyhow::Result<TemplateStore> {
     TemplateStore::load(project.templates.as_deref()).context("cannot read the templates folder")
 }
@@ -334,9 +426,9 @@ impl Builder<'_> {
             Err(diagnostic) => self.failed(planned, vec![*diagnostic]),
             Ok(bytes) => match self.fresh(&planned.relative, &bytes) {
                 Some(stamp) => replay(&planned.path, stamp),
-                None => match load_source(self.data, &planned.path, &bytes) {
+                None => match load_source(self.data, &planned.path, &bytes, &self.forms) {
                     Ok(source) => self.build_one(worker, planned, &source, &bytes),
-                    Err(diagnostic) => self.failed(planned, vec![*diagnostic]),
+                    Err(found) => self.failed(planned, found),
                 },
             },
         };
@@ -397,7 +489,8 @@ impl Builder<'_> {
         bytes: &[u8],
     ) -> DocReport {
         let document = &source.document;
-        let mut diagnostics = check(&source.path, document, &self.forms).into_all();
+        let mut diagnostics = source.warnings.clone();
+        diagnostics.extend(check(&source.path, document, &self.forms).into_all());
         if diagnostics.iter().any(Diagnostic::is_error) {
             return self.failed(planned, diagnostics);
         }
@@ -445,21 +538,28 @@ impl Builder<'_> {
             date: self.date_of(&source.document).to_string(),
             index: index_href(&source.relative),
         };
+        let form = &source.document.form.value;
+        let fields = self
+            .forms
+            .get(form)
+            .map(|c| c.fields.as_slice())
+            .unwrap_or_default();
         let main = self
             .renderer
-            .render(&source.document, &page)
+            .render(form, &view(&source.document, &source.extras, fields), &page)
             .map_err(|e| vec![locate::template_error(self.store, e)])?;
         if let Some(dir) = &self.options.emit_typst {
             self.emit_typst(&dir.join(source.relative.with_extension("")), &main)
                 .map_err(|e| vec![io_error(&source.path, "cannot write the Typst sources", &e)])?;
         }
-        let json = serde_json::to_vec_pretty(&source.document).map_err(|e| {
-            vec![io_error(
-                &source.path,
-                "cannot write the data as JSON",
-                &std::io::Error::other(e),
-            )]
-        })?;
+        let json = serde_json::to_vec_pretty(&published_json(&source.document, &source.extras))
+            .map_err(|e| {
+                vec![io_error(
+                    &source.path,
+                    "cannot write the data as JSON",
+                    &std::io::Error::other(e),
+                )]
+            })?;
         let document = locate::Document {
             path: &source.path,
             text,

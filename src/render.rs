@@ -4,6 +4,13 @@
 //! Typst markup: the formatter prints every `{{ value }}` as a Typst string
 //! literal, so a `#`, `$`, `[` or `"` in the data is text, never markup. The
 //! template writes `#{{ v }};` in markup and `{{ v }}` in code.
+//!
+//! A template sees a document as its form's contract declares it (see
+//! [`crate::contract::view`]). When the renderer is made, every form's
+//! template is rendered with two made-up documents, one with every field the
+//! contract declares and one with only the required ones: a template that
+//! reads a value the contract does not declare fails then, at its line, and
+//! not when some document happens to reach that line.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +18,7 @@ use minijinja::syntax::SyntaxConfig;
 use minijinja::value::{Serde, ValueKind};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior, Value};
 
-use crate::model::Document;
+use crate::contract::{Contract, Field, Forms, Kind, Role};
 use crate::templates::TemplateStore;
 
 /// Bounds template work, so that a template loop cannot hang a batch.
@@ -64,7 +71,17 @@ fn environment() -> Result<Environment<'static>, Error> {
 }
 
 impl Renderer {
-    pub fn new(store: &TemplateStore) -> Result<Self, Error> {
+    /// The renderer of the templates in `store`, each form's verified
+    /// against its contract.
+    pub fn new(store: &TemplateStore, forms: &Forms) -> Result<Self, RenderError> {
+        let renderer = Self::unverified(store).map_err(|e| located("", &e))?;
+        for contract in forms.contracts.values() {
+            renderer.verify(contract)?;
+        }
+        Ok(renderer)
+    }
+
+    fn unverified(store: &TemplateStore) -> Result<Self, Error> {
         let mut env = environment()?;
         let sources: BTreeMap<String, String> = store
             .files()
@@ -80,18 +97,81 @@ impl Renderer {
         Ok(Self { env })
     }
 
-    /// Renders the `main.typ` of a document in its form.
-    pub fn render(&self, document: &Document, page: &Page) -> Result<String, RenderError> {
-        let name = TemplateStore::form_entry(&document.form.value);
+    /// Renders the `main.typ` of a document in `form`, from its view.
+    pub fn render(
+        &self,
+        form: &str,
+        view: &serde_json::Value,
+        page: &Page,
+    ) -> Result<String, RenderError> {
+        let name = TemplateStore::form_entry(form);
         let template = self
             .env
             .get_template(&name)
             .map_err(|e| located(&name, &e))?;
         let context = minijinja::context! {
-            doc => Value::from(Serde(document)),
+            doc => Value::from(Serde(view)),
             page => Value::from(Serde(page)),
         };
         template.render(context).map_err(|e| located(&name, &e))
+    }
+
+    /// Renders a form's template with the fullest and the barest document
+    /// its contract allows.
+    fn verify(&self, contract: &Contract) -> Result<(), RenderError> {
+        let page = Page {
+            date: "2022-01-01".to_owned(),
+            index: "index.html".to_owned(),
+        };
+        for full in [true, false] {
+            let view = probe(&contract.fields, full);
+            self.render(&contract.name, &view, &page).map_err(|mut e| {
+                e.message = format!(
+                    "{} (the template of the form “{}” fails on a document its contract allows: does it read a field form.yaml does not declare, or one that may be empty?)",
+                    e.message, contract.name
+                );
+                e
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// A made-up view of a document: every printed field with a sample value
+/// (`full`), or only the required ones.
+fn probe(fields: &[Field], full: bool) -> serde_json::Value {
+    let mut view = serde_json::Map::new();
+    for field in fields.iter().filter(|f| f.printed && f.role != Role::Meta) {
+        let given = full || field.required;
+        let value = match (&field.kind, given) {
+            (Kind::List(_) | Kind::Paragraphs | Kind::Values, false) => serde_json::json!([]),
+            (Kind::Choice(options), false) => {
+                serde_json::json!({ "value": null, "options": options })
+            }
+            (_, false) => serde_json::Value::Null,
+            (kind, true) => sample(kind, field, full),
+        };
+        view.insert(field.key.clone(), value);
+    }
+    serde_json::Value::Object(view)
+}
+
+fn sample(kind: &Kind, field: &Field, full: bool) -> serde_json::Value {
+    use serde_json::json;
+    match kind {
+        Kind::Text | Kind::Value => json!("示例"),
+        Kind::Paragraphs | Kind::Values => json!(["示例", "示例"]),
+        Kind::Money(_) => json!("1.00"),
+        Kind::Unit => json!("万元"),
+        Kind::Date => json!("2022-01-01"),
+        Kind::Period => json!("2022年"),
+        Kind::Year => json!(2022),
+        Kind::Choice(options) => json!({ "value": options[0], "options": options }),
+        Kind::Record(children) => probe(children, full),
+        Kind::List(children) => json!([probe(children, full), probe(children, full)]),
+        Kind::Indicators => field
+            .children()
+            .map_or(serde_json::Value::Null, |c| probe(&c, true)),
     }
 }
 
@@ -158,6 +238,39 @@ mod tests {
         assert_eq!(typst_string(r#"a"b\c"#), r#""a\"b\\c""#);
         assert_eq!(typst_string("x\ny\u{1}"), r#""x\ny\u{1}""#);
         assert_eq!(typst_string("#[$]{{x}}"), "\"#[$]{{x}}\"");
+    }
+
+    #[test]
+    fn a_template_that_reads_an_undeclared_field_fails_when_its_form_is_loaded() {
+        let dir = std::env::temp_dir().join(format!("jixiao-probe-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("forms/t")).unwrap();
+        std::fs::write(
+            dir.join("forms/t/form.yaml"),
+            "prints: {preamble: optional}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("forms/t/main.typ.j2"),
+            "#{{ doc.title }};\n{% for p in doc.projects %}{% endfor %}\n",
+        )
+        .unwrap();
+        let store = TemplateStore::load(Some(&dir)).unwrap();
+        let forms = crate::contract::load_forms(&store).unwrap();
+        let error = Renderer::new(&store, &forms).err().unwrap();
+        assert_eq!(
+            (error.template.as_str(), error.line),
+            ("forms/t/main.typ.j2", 2)
+        );
+        std::fs::write(
+            dir.join("forms/t/form.yaml"),
+            "prints: {projects: optional}\n",
+        )
+        .unwrap();
+        let store = TemplateStore::load(Some(&dir)).unwrap();
+        let forms = crate::contract::load_forms(&store).unwrap();
+        assert!(Renderer::new(&store, &forms).is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     fn render_source(source: &str, ctx: Value) -> Result<String, Error> {

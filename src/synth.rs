@@ -163,6 +163,11 @@ fn department(corpus: &Corpus, rng: &mut Rng, form: &str) -> Value {
             wan_yuan(total_yuan)
         )]);
     }
+    if !matches!(form, "dongguan-rd" | "shanghai-songjiang-rd" | "national")
+        && let Some(fields) = doc.as_object_mut()
+    {
+        fields.remove("preamble");
+    }
     if form == "dongguan-rd" {
         doc["department_target"]["other_tasks"] = json!(projects
             .iter()
@@ -172,7 +177,20 @@ fn department(corpus: &Corpus, rng: &mut Rng, form: &str) -> Value {
     } else {
         doc["projects"] = json!(projects);
     }
+    if form == "wuxi-rd" {
+        unprinted(&mut doc["department_target"], "goals");
+        for project in doc["projects"].as_array_mut().into_iter().flatten() {
+            unprinted(project, "goal");
+        }
+    }
     doc
+}
+
+/// Leaves out a field the form does not print.
+fn unprinted(record: &mut Value, key: &str) {
+    if let Some(fields) = record.as_object_mut() {
+        fields.remove(key);
+    }
 }
 
 /// The classic framework's categories and a few indicator names for each.

@@ -25,6 +25,15 @@ pub struct TemplateFile {
     pub origin: PathBuf,
 }
 
+/// How the origin of a built-in file begins.
+const BUILT_IN_ORIGIN: &str = "built-in:";
+
+impl TemplateFile {
+    pub fn is_built_in(&self) -> bool {
+        self.origin.to_string_lossy().starts_with(BUILT_IN_ORIGIN)
+    }
+}
+
 /// All template files by their path relative to the templates root
 /// (`forms/dongguan-rd/main.typ.j2`, `lib/gov.typ`), always with `/`.
 #[derive(Clone, Debug, Default)]
@@ -59,6 +68,10 @@ impl TemplateStore {
             };
             let key = slash_path(relative);
             let bytes = std::fs::read(entry.path())?;
+            // A copy of a built-in file changes nothing, and is not an override.
+            if self.files.get(&key).is_some_and(|f| f.bytes == bytes) {
+                continue;
+            }
             self.files.insert(
                 key,
                 TemplateFile {
@@ -100,7 +113,7 @@ impl TemplateStore {
 fn collect_embedded(dir: &Dir<'static>, files: &mut BTreeMap<String, TemplateFile>) {
     for file in dir.files() {
         let key = slash_path(file.path());
-        let origin = PathBuf::from(format!("built-in:templates/{key}"));
+        let origin = PathBuf::from(format!("{BUILT_IN_ORIGIN}templates/{key}"));
         files.insert(
             key,
             TemplateFile {

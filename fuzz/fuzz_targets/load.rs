@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use jixiao::check::{Forms, check, load_forms};
+use jixiao::contract::view;
 use jixiao::render::{Page, Renderer};
 use jixiao::templates::TemplateStore;
 use libfuzzer_sys::fuzz_target;
@@ -15,24 +16,24 @@ fn shared() -> &'static (Forms, Renderer) {
     static SHARED: OnceLock<(Forms, Renderer)> = OnceLock::new();
     SHARED.get_or_init(|| {
         let store = TemplateStore::built_in();
-        (
-            load_forms(&store).expect("built-in forms load"),
-            Renderer::new(&store).expect("templates load"),
-        )
+        let forms = load_forms(&store).expect("built-in forms load");
+        let renderer = Renderer::new(&store, &forms).expect("templates load");
+        (forms, renderer)
     })
 }
 
 fuzz_target!(|data: &[u8]| {
     let path = Path::new("fuzz.yaml");
-    let document = match jixiao::load::parse_bytes(path, data) {
-        Ok(document) => document,
-        Err(diagnostic) => {
-            let _ = diagnostic.to_string();
+    let (forms, renderer) = shared();
+    let parsed = match jixiao::load::parse_bytes(path, data, forms) {
+        Ok(parsed) => parsed,
+        Err(found) => {
+            let _ = jixiao::diag::to_json(&found);
             return;
         }
     };
-    let (forms, renderer) = shared();
-    let report = check(path, &document, forms);
+    let document = &parsed.document;
+    let report = check(path, document, forms);
     let _ = jixiao::diag::to_json(&report.diagnostics);
     for diagnostic in &report.diagnostics {
         let _ = diagnostic.to_string();
@@ -41,5 +42,8 @@ fuzz_target!(|data: &[u8]| {
         date: "2022-01-01".to_owned(),
         index: "index.html".to_owned(),
     };
-    let _ = renderer.render(&document, &page);
+    if let Some(contract) = forms.get(&document.form.value) {
+        let view = view(document, &parsed.extras, &contract.fields);
+        let _ = renderer.render(&contract.name, &view, &page);
+    }
 });

@@ -6,7 +6,6 @@
 //! never dropped.
 
 pub mod catalogue;
-mod framework;
 mod money;
 mod plausibility;
 mod repetition;
@@ -19,22 +18,11 @@ mod waivers;
 use std::path::Path;
 
 pub use catalogue::{Family, RULES, Rule};
-pub use framework::{FRAMEWORK_FILE, FormRules, Framework, FrameworkError, load_forms};
 
+use crate::contract::{FormRules, Framework};
+pub use crate::contract::{Forms, load_forms};
 use crate::diag::Diagnostic;
 use crate::model::{Document, IndicatorTable, Loc, Text};
-
-/// What the checks know about the forms: their names and their frameworks.
-#[derive(Clone, Debug, Default)]
-pub struct Forms {
-    pub rules: std::collections::BTreeMap<String, FormRules>,
-}
-
-impl Forms {
-    pub fn names(&self) -> Vec<&str> {
-        self.rules.keys().map(String::as_str).collect()
-    }
-}
 
 /// A finding before waivers are applied.
 #[derive(Clone, Debug)]
@@ -69,11 +57,11 @@ impl Report {
 /// Checks one document against every rule and applies its waivers.
 pub fn check(path: &Path, document: &Document, forms: &Forms) -> Report {
     let mut findings = Findings::default();
-    let form = forms.rules.get(&document.form.value);
+    let form = forms.get(&document.form.value);
     structure::check(document, forms, &mut findings);
     money::check(document, &mut findings);
     if let Some(form) = form {
-        tree::check(document, form, &mut findings);
+        tree::check(document, &form.rules, &mut findings);
     }
     plausibility::check(document, &mut findings);
     repetition::check(document, &mut findings);
@@ -142,7 +130,8 @@ impl Scope<'_> {
     }
 }
 
-/// Every indicator table of a document, with where it stands.
+/// Every indicator table of a document, with where it stands: the model's
+/// and those its form adds.
 fn tables(document: &Document) -> impl Iterator<Item = (Scope<'_>, &IndicatorTable)> {
     let department = document
         .department_target
@@ -153,7 +142,14 @@ fn tables(document: &Document) -> impl Iterator<Item = (Scope<'_>, &IndicatorTab
         .projects
         .iter()
         .map(|p| (Scope::Project(&p.name.value), &p.indicators));
-    department.into_iter().chain(projects)
+    let extra = document.extra_tables.iter().map(|extra| {
+        let scope = extra
+            .project
+            .and_then(|i| document.projects.get(i))
+            .map_or(Scope::Department, |p| Scope::Project(&p.name.value));
+        (scope, &extra.table)
+    });
+    department.into_iter().chain(projects).chain(extra)
 }
 
 /// Every piece of free text in a document, with where it stands and the
@@ -263,13 +259,15 @@ pub(crate) mod testing {
 
     pub fn report(yaml: &str) -> Report {
         let path = Path::new("t.yaml");
-        let document = parse(path, yaml).unwrap_or_else(|d| panic!("{d}"));
+        let document = parse(path, yaml, &forms())
+            .unwrap_or_else(|d| panic!("{d:?}"))
+            .document;
         check(path, &document, &forms())
     }
 
     pub fn forms() -> Forms {
         let store = crate::templates::TemplateStore::built_in();
-        framework::load_forms(&store).unwrap()
+        load_forms(&store).unwrap()
     }
 
     /// A 东莞-form document with one project table holding `rows`, each

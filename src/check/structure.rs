@@ -6,7 +6,7 @@ use crate::model::Document;
 
 pub(super) fn check(document: &Document, forms: &Forms, findings: &mut Findings) {
     let form = &document.form;
-    if !forms.rules.contains_key(&form.value) {
+    if forms.get(&form.value).is_none() {
         findings
             .add(
                 UNKNOWN_FORM,

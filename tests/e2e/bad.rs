@@ -31,9 +31,9 @@ fn bad_files() -> Vec<PathBuf> {
 fn findings(path: &Path) -> Vec<String> {
     let forms = load_forms(&TemplateStore::built_in()).unwrap();
     let name = path.file_name().unwrap().to_string_lossy().into_owned();
-    let diagnostics = match load_file(path) {
-        Ok(document) => check(path, &document, &forms).diagnostics,
-        Err(diagnostic) => vec![*diagnostic],
+    let diagnostics = match load_file(path, &forms) {
+        Ok(parsed) => check(path, &parsed.document, &forms).diagnostics,
+        Err(found) => found,
     };
     diagnostics
         .iter()

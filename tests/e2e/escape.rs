@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 
 use crate::common::*;
 use jixiao::check::{Forms, check, load_forms};
+use jixiao::contract::view;
 use jixiao::diag::Diagnostic;
 use jixiao::load::parse;
 use jixiao::render::{Page, Renderer};
@@ -19,9 +20,11 @@ fn pipeline() -> &'static (Forms, Renderer, Typesetter) {
     static SHARED: OnceLock<(Forms, Renderer, Typesetter)> = OnceLock::new();
     SHARED.get_or_init(|| {
         let store = TemplateStore::built_in();
+        let forms = load_forms(&store).unwrap();
+        let renderer = Renderer::new(&store, &forms).unwrap();
         (
-            load_forms(&store).unwrap(),
-            Renderer::new(&store).unwrap(),
+            forms,
+            renderer,
             Typesetter::new(&Setup::new(&store, &[]).unwrap()).unwrap(),
         )
     })
@@ -50,10 +53,11 @@ enum Published {
 fn publish(text: &str) -> Result<Published, String> {
     let (forms, renderer, typesetter) = pipeline();
     let path = Path::new("t.yaml");
-    let document = match parse(path, &document(text)) {
-        Ok(document) => document,
-        Err(d) => return Ok(Published::Refused(vec![*d])),
+    let parsed = match parse(path, &document(text), forms) {
+        Ok(parsed) => parsed,
+        Err(found) => return Ok(Published::Refused(found)),
     };
+    let document = parsed.document;
     let errors: Vec<Diagnostic> = check(path, &document, forms)
         .diagnostics
         .into_iter()
@@ -66,8 +70,9 @@ fn publish(text: &str) -> Result<Published, String> {
         date: "2022-01-01".to_owned(),
         index: "index.html".to_owned(),
     };
+    let fields = &forms.get("national").unwrap().fields;
     let main = renderer
-        .render(&document, &page)
+        .render("national", &view(&document, &parsed.extras, fields), &page)
         .map_err(|e| e.to_string())?;
     match typesetter.typeset(&main) {
         Ok(typeset) => Ok(Published::Outputs(typeset.pdf, typeset.html)),

@@ -20,9 +20,9 @@ fn yaml_texts(path: &str) -> Vec<String> {
 
 #[test]
 fn the_national_form_publishes_every_indicator() {
-    let cells = yaml_texts("tests/fixtures/national/2023/example-office.yaml");
+    let cells = yaml_texts("data/2023/example-office.yaml");
     assert_eq!(cells.len(), 18, "{cells:?}");
-    let pdf = pdf_content(&built_national().out.join("2023/example-office.pdf"));
+    let pdf = pdf_content(&built().out.join("2023/example-office.pdf"));
     let (share, missing) = fidelity(&cells, &pdf);
     assert_eq!(share, 1.0, "missing from the PDF: {missing:?}");
     for heading in [
@@ -32,8 +32,7 @@ fn the_national_form_publishes_every_indicator() {
     ] {
         assert!(normalize(&pdf).contains(heading), "{heading} missing");
     }
-    let html =
-        std::fs::read_to_string(built_national().out.join("2023/example-office.html")).unwrap();
+    let html = std::fs::read_to_string(built().out.join("2023/example-office.html")).unwrap();
     let (share, missing) = fidelity(&cells, &html_text(&html));
     assert_eq!(share, 1.0, "missing from the HTML: {missing:?}");
 }
@@ -87,7 +86,7 @@ fn a_project_templates_folder_overrides_a_built_in_file() {
     let templates = dir.join("templates");
     let built = build(
         "override-build",
-        "tests/fixtures/national",
+        "data",
         &["--templates", templates.to_str().unwrap()],
     );
     let html = std::fs::read_to_string(built.out.join("2023/example-office.html")).unwrap();

@@ -7,6 +7,7 @@ mod bad;
 mod batch;
 mod browser;
 mod check;
+mod contracts;
 mod emit;
 mod escape;
 mod forms;

@@ -3,20 +3,29 @@
 
 use std::path::Path;
 
+use jixiao::contract::{load_forms, view};
 use jixiao::load::load_file;
 use jixiao::render::{Page, Renderer};
 use jixiao::templates::TemplateStore;
 
 fn rendered(data: &str) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let document = load_file(&root.join(data)).unwrap();
+    let store = TemplateStore::built_in();
+    let forms = load_forms(&store).unwrap();
+    let parsed = load_file(&root.join(data), &forms).unwrap();
+    let form = &parsed.document.form.value;
+    let view = view(
+        &parsed.document,
+        &parsed.extras,
+        &forms.get(form).unwrap().fields,
+    );
     let page = Page {
         date: "2022-06-30".to_owned(),
         index: "../index.html".to_owned(),
     };
-    Renderer::new(&TemplateStore::built_in())
+    Renderer::new(&store, &forms)
         .unwrap()
-        .render(&document, &page)
+        .render(form, &view, &page)
         .unwrap()
 }
 
@@ -47,5 +56,5 @@ fn shanghai_songjiang_rd() {
 
 #[test]
 fn national() {
-    insta::assert_snapshot!(rendered("tests/fixtures/national/2023/example-office.yaml"));
+    insta::assert_snapshot!(rendered("data/2023/example-office.yaml"));
 }

@@ -18,21 +18,21 @@ fn report() -> Vec<Diagnostic> {
 
 /// Known defects of the published seeds: file, line, code and a word of the message.
 const DEFECTS: &[(&str, u32, &str, &str)] = &[
-    ("panzhihua-renhe-rd.yaml", 12, "budget-sum", "921.84"),
+    ("panzhihua-renhe-rd.yaml", 13, "budget-sum", "921.84"),
     (
         "dongguan-rd.yaml",
-        53,
+        54,
         "repeated-indicator",
         "专题课题调研次数",
     ),
-    ("dongguan-rd.yaml", 57, "repeated-indicator", "二类培训期数"),
-    ("dongguan-rd.yaml", 45, "blank-category", "产出指标"),
-    ("chengde-rd.yaml", 331, "rate-unit", "≥90元"),
-    ("chengde-rd.yaml", 42, "placeholder", "目标内容1"),
-    ("chengde-rd.yaml", 204, "cost-not-capped", "订阅杂志价格"),
-    ("panzhihua-renhe-rd.yaml", 188, "year-outside", "2021年"),
-    ("wuxi-rd.yaml", 166, "cannot-fail", "≥0份"),
-    ("wuxi-rd.yaml", 68, "missing-family", "效益指标"),
+    ("dongguan-rd.yaml", 58, "repeated-indicator", "二类培训期数"),
+    ("dongguan-rd.yaml", 46, "blank-category", "产出指标"),
+    ("chengde-rd.yaml", 332, "rate-unit", "≥90元"),
+    ("chengde-rd.yaml", 43, "placeholder", "目标内容1"),
+    ("chengde-rd.yaml", 205, "cost-not-capped", "订阅杂志价格"),
+    ("panzhihua-renhe-rd.yaml", 189, "year-outside", "2021年"),
+    ("wuxi-rd.yaml", 167, "cannot-fail", "≥0份"),
+    ("wuxi-rd.yaml", 69, "missing-family", "效益指标"),
 ];
 
 #[test]

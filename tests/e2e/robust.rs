@@ -298,9 +298,7 @@ fn a_typst_error_in_a_template_is_placed_at_the_template_line() {
 #[test]
 fn long_unbroken_text_wraps_inside_the_page_and_its_cells() {
     let dir = scratch("long-runs");
-    let yaml =
-        std::fs::read_to_string(root().join("tests/fixtures/national/2023/example-office.yaml"))
-            .unwrap();
+    let yaml = std::fs::read_to_string(root().join("data/2023/example-office.yaml")).unwrap();
     let title = "A".repeat(400);
     let yaml = yaml
         .replacen(

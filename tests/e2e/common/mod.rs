@@ -113,12 +113,6 @@ pub fn built() -> &'static Built {
     BUILT.get_or_init(|| build("built", "data", &[]))
 }
 
-/// The `national` form's example, built once per test binary.
-pub fn built_national() -> &'static Built {
-    static BUILT: OnceLock<Built> = OnceLock::new();
-    BUILT.get_or_init(|| build("built-national", "tests/fixtures/national", &[]))
-}
-
 /// Every file under `dir`, by path relative to it, with its bytes.
 pub fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<_> = walkdir::WalkDir::new(dir)

@@ -8,9 +8,6 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::Forms;
-use crate::templates::TemplateStore;
-
 /// The classic framework, for forms that declare none.
 pub const FRAMEWORK_FILE: &str = "lib/framework.yaml";
 
@@ -40,35 +37,4 @@ impl FormRules {
             .as_ref()
             .unwrap_or(&self.indicators)
     }
-}
-
-/// A framework file that cannot be read.
-#[derive(Debug, thiserror::Error)]
-#[error("{file}: {message}")]
-pub struct FrameworkError {
-    pub file: String,
-    pub message: String,
-}
-
-/// The frameworks of every form in the store.
-pub fn load_forms(store: &TemplateStore) -> Result<Forms, FrameworkError> {
-    let mut forms = Forms::default();
-    for name in store.forms() {
-        let own = format!("forms/{name}/form.yaml");
-        let file = if store.get(&own).is_some() {
-            own
-        } else {
-            FRAMEWORK_FILE.to_owned()
-        };
-        let bytes = store
-            .get(&file)
-            .map(|f| f.bytes.as_slice())
-            .unwrap_or_default();
-        let rules: FormRules = serde_saphyr::from_slice(bytes).map_err(|e| FrameworkError {
-            file: file.clone(),
-            message: e.to_string(),
-        })?;
-        forms.rules.insert(name.to_owned(), rules);
-    }
-    Ok(forms)
 }

@@ -1,0 +1,139 @@
+//! A starting data file for a form (`jixiao new`): every field the form
+//! takes, each under a comment with its title and what to write; the
+//! required ones as keys to fill in, the optional ones commented out.
+
+use super::{Contract, Field, Kind, Role};
+
+/// The starting file of a department in `contract`'s form; `schema` is the
+/// path of the form's JSON Schema relative to the new file.
+pub fn skeleton(contract: &Contract, schema: &str, year: u16) -> String {
+    let mut out = format!("# yaml-language-server: $schema={schema}\n");
+    out.push_str(&format!("# {}：{}\n", contract.name, contract.description));
+    out.push_str("# Write every text exactly as approved; `jixiao check` shows what is missing.\n");
+    for field in contract
+        .fields
+        .iter()
+        .filter(|f| f.printed || f.role == Role::Meta)
+    {
+        let value = match field.key.as_str() {
+            "form" => format!(" {}", contract.name),
+            "year" => format!(" {year}"),
+            _ => String::new(),
+        };
+        write_field(&mut out, field, 0, &value, contract);
+    }
+    out
+}
+
+fn write_field(out: &mut String, field: &Field, depth: usize, value: &str, contract: &Contract) {
+    let pad = "  ".repeat(depth);
+    let need = if field.required { "必填" } else { "选填" };
+    let mut about = format!("{}（{need}）", field.title);
+    if !field.description.is_empty() {
+        about.push_str(&format!("：{}", field.description));
+    }
+    if let Kind::Choice(options) = &field.kind {
+        about.push_str(&format!("；可选：{}", options.join("、")));
+    }
+    out.push_str(&format!("{pad}# {about}\n"));
+    let comment = if field.required { "" } else { "# " };
+    match &field.kind {
+        Kind::Record(children) => {
+            out.push_str(&format!("{pad}{comment}{}:\n", field.key));
+            write_children(out, children, depth + 1, comment, contract);
+        }
+        Kind::List(children) => {
+            out.push_str(&format!("{pad}{comment}{}:\n", field.key));
+            out.push_str(&format!("{pad}{comment}  -\n"));
+            write_children(out, children, depth + 2, comment, contract);
+        }
+        Kind::Indicators => {
+            out.push_str(&format!("{pad}{comment}{}:\n", field.key));
+            for line in indicator_lines(contract) {
+                out.push_str(&format!("{pad}{comment}  {line}\n"));
+            }
+        }
+        Kind::Paragraphs | Kind::Values => {
+            out.push_str(&format!("{pad}{comment}{}: []\n", field.key));
+        }
+        _ => out.push_str(&format!("{pad}{comment}{}:{value}\n", field.key)),
+    }
+}
+
+fn write_children(
+    out: &mut String,
+    children: &[Field],
+    depth: usize,
+    comment: &str,
+    contract: &Contract,
+) {
+    let mut inner = String::new();
+    for child in children.iter().filter(|c| c.printed) {
+        write_field(&mut inner, child, depth, "", contract);
+    }
+    for line in inner.lines() {
+        let keep = line.trim_start().starts_with('#') || comment.is_empty();
+        if keep {
+            out.push_str(line);
+        } else {
+            let indent = line.len() - line.trim_start().len();
+            out.push_str(&format!("{}{comment}{}", &line[..indent], &line[indent..]));
+        }
+        out.push('\n');
+    }
+}
+
+/// An indicator table laid out as the form's framework requires: each
+/// required 一级 with its first 二级 and one 三级 to fill in.
+fn indicator_lines(contract: &Contract) -> Vec<String> {
+    let framework = &contract.rules.indicators;
+    let mut lines = vec!["columns: [年度指标值]".to_owned(), "groups:".to_owned()];
+    for family in &framework.required {
+        let level2 = framework
+            .categories
+            .get(family)
+            .and_then(|c| c.first())
+            .cloned()
+            .unwrap_or_default();
+        lines.push(format!("  - name: {family}"));
+        lines.push("    groups:".to_owned());
+        lines.push(format!("      - name: {level2}"));
+        lines.push("        items:".to_owned());
+        lines.push("          - {name: '', values: ['']}".to_owned());
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::load_forms;
+    use crate::templates::TemplateStore;
+
+    #[test]
+    fn a_new_file_names_every_printed_field_and_parses() {
+        let forms = load_forms(&TemplateStore::built_in()).unwrap();
+        for contract in forms.contracts.values() {
+            let text = skeleton(contract, "../../schemas/x.schema.json", 2023);
+            assert!(
+                text.starts_with("# yaml-language-server: $schema=../../schemas/x.schema.json\n")
+            );
+            assert!(text.contains(&format!("form: {}\n", contract.name)));
+            let node = crate::node::parse(&text, crate::load::options())
+                .unwrap_or_else(|e| panic!("{}: {e}\n{text}", contract.name));
+            let found = crate::contract::validate(
+                std::path::Path::new("new.yaml"),
+                &node,
+                &contract.fields,
+                Some(&contract.name),
+            );
+            assert!(
+                found
+                    .iter()
+                    .all(|d| d.code == "missing-field" || !d.is_error()),
+                "{}: {found:?}\n{text}",
+                contract.name
+            );
+        }
+    }
+}

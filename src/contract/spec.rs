@@ -1,0 +1,499 @@
+//! Reading a form's `form.yaml` into its contract.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde_saphyr::Spanned;
+
+use super::framework::{FRAMEWORK_FILE, FormRules, Framework};
+use super::{Contract, Field, Kind, Origin, Role, model};
+use crate::model::{Loc, Unit};
+use crate::templates::{TemplateFile, TemplateStore};
+
+/// The file of a form's folder that holds its contract.
+pub const FORM_FILE: &str = "form.yaml";
+
+/// Fields every form prints, whatever its `prints` says: the header all
+/// forms share (title, department, year) reads them.
+const ALWAYS_PRINTED: &[&str] = &["year", "title", "department"];
+
+/// A form whose contract cannot be read, at the place that is wrong.
+#[derive(Debug, thiserror::Error)]
+pub struct ContractError {
+    pub file: PathBuf,
+    pub loc: Loc,
+    pub message: String,
+}
+
+impl fmt::Display for ContractError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if self.loc.line > 0 {
+            write!(f, ":{}", self.loc)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FormFile {
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    prints: Option<Ordered<Print>>,
+    #[serde(default)]
+    fields: Additions,
+    #[serde(default)]
+    indicators: Option<Framework>,
+    #[serde(default)]
+    department_indicators: Option<Framework>,
+}
+
+/// The fields a form adds, by the record they are added to.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Additions {
+    #[serde(default)]
+    document: Ordered<Extra>,
+    #[serde(default)]
+    department_target: Ordered<Extra>,
+    #[serde(default)]
+    project: Ordered<Extra>,
+}
+
+/// A field a form adds.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Extra {
+    #[serde(rename = "type")]
+    kind: ExtraType,
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    required: bool,
+    /// A choice's options.
+    #[serde(default)]
+    options: Vec<String>,
+    /// A money field's unit.
+    #[serde(default)]
+    unit: Option<Unit>,
+    /// The columns of rows.
+    #[serde(default)]
+    columns: Ordered<Extra>,
+}
+
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum ExtraType {
+    Text,
+    Paragraphs,
+    Money,
+    Date,
+    Period,
+    Choice,
+    Rows,
+    Indicators,
+    Signoff,
+}
+
+/// How a form prints a part of the model.
+enum Print {
+    Required,
+    Optional,
+    /// A record or list, printed with only the fields named.
+    Detail {
+        required: bool,
+        fields: Ordered<Print>,
+    },
+}
+
+/// A mapping whose order is kept: the order a form declares its fields in
+/// is the order `jixiao new` writes them.
+struct Ordered<T>(Vec<(Spanned<String>, T)>);
+
+impl<T> Default for Ordered<T> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Ordered<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct OrderedVisitor<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for OrderedVisitor<T> {
+            type Value = Ordered<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a mapping")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(Ordered(entries))
+            }
+        }
+        deserializer.deserialize_map(OrderedVisitor(PhantomData))
+    }
+}
+
+impl<'de> Deserialize<'de> for Print {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PrintVisitor;
+        impl<'de> Visitor<'de> for PrintVisitor {
+            type Value = Print;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("`required`, `optional`, or a mapping with `required` and `fields`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Print, E> {
+                match v {
+                    "required" => Ok(Print::Required),
+                    "optional" => Ok(Print::Optional),
+                    other => Err(E::invalid_value(de::Unexpected::Str(other), &self)),
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Print, A::Error> {
+                let (mut required, mut fields) = (false, Ordered::default());
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "required" => required = map.next_value()?,
+                        "fields" => fields = map.next_value()?,
+                        other => {
+                            return Err(de::Error::unknown_field(other, &["required", "fields"]));
+                        }
+                    }
+                }
+                Ok(Print::Detail { required, fields })
+            }
+        }
+        deserializer.deserialize_any(PrintVisitor)
+    }
+}
+
+/// The contract of the form `name`: its `form.yaml`, or the model printed
+/// whole for a form without one.
+pub fn load(store: &TemplateStore, name: &str) -> Result<Contract, ContractError> {
+    let own = format!("forms/{name}/{FORM_FILE}");
+    let form = match store.get(&own) {
+        Some(file) => read(file)?,
+        None => FormFile::default(),
+    };
+    let origin = match store.get(&TemplateStore::form_entry(name)) {
+        Some(file) if !file.is_built_in() => Origin::Project(file.origin.clone()),
+        _ => Origin::BuiltIn,
+    };
+    let at = |file: &TemplateFile| file.origin.clone();
+    let file_of_errors = store.get(&own).map_or_else(|| PathBuf::from(&own), at);
+    let mut fields = model::document();
+    if let Some(prints) = &form.prints {
+        print_only(&mut fields, prints, &file_of_errors, true)?;
+    }
+    add_extras(&mut fields, &form.fields, &file_of_errors)?;
+    let indicators = match form.indicators {
+        Some(framework) => framework,
+        None => classic(store)?,
+    };
+    Ok(Contract {
+        name: name.to_owned(),
+        description: form.description,
+        origin,
+        fields,
+        rules: FormRules {
+            indicators,
+            department_indicators: form.department_indicators,
+        },
+    })
+}
+
+fn read(file: &TemplateFile) -> Result<FormFile, ContractError> {
+    serde_saphyr::from_slice(&file.bytes).map_err(|e| ContractError {
+        file: file.origin.clone(),
+        loc: e.location().map(Loc::from).unwrap_or_default(),
+        message: e
+            .without_snippet()
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+    })
+}
+
+/// The framework of forms that declare none.
+fn classic(store: &TemplateStore) -> Result<Framework, ContractError> {
+    let file = store.get(FRAMEWORK_FILE).ok_or_else(|| ContractError {
+        file: PathBuf::from(FRAMEWORK_FILE),
+        loc: Loc::default(),
+        message: "the classic indicator framework is missing".to_owned(),
+    })?;
+    read(file)?.indicators.ok_or_else(|| ContractError {
+        file: file.origin.clone(),
+        loc: Loc::default(),
+        message: "has no `indicators`".to_owned(),
+    })
+}
+
+/// Marks the model fields a form prints, and those it requires.
+fn print_only(
+    fields: &mut [Field],
+    prints: &Ordered<Print>,
+    file: &Path,
+    top: bool,
+) -> Result<(), ContractError> {
+    for field in fields.iter_mut().filter(|f| f.role == Role::Model) {
+        field.printed = top && ALWAYS_PRINTED.contains(&field.key.as_str());
+    }
+    for (key, print) in &prints.0 {
+        let error = |message: String| ContractError {
+            file: file.to_owned(),
+            loc: Loc::from(key.referenced),
+            message,
+        };
+        let known: Vec<String> = fields
+            .iter()
+            .filter(|f| f.role == Role::Model)
+            .map(|f| f.key.clone())
+            .collect();
+        let Some(field) = fields
+            .iter_mut()
+            .find(|f| f.key == key.value && f.role == Role::Model)
+        else {
+            return Err(error(format!(
+                "`{}` is not a part of the model here; the parts are: {}",
+                key.value,
+                known.join(", ")
+            )));
+        };
+        field.printed = true;
+        match print {
+            Print::Required => field.required = true,
+            Print::Optional => {}
+            Print::Detail { required, fields } => {
+                field.required |= required;
+                match &mut field.kind {
+                    Kind::Record(children) | Kind::List(children) => {
+                        print_only(children, fields, file, false)?
+                    }
+                    _ => {
+                        return Err(error(format!(
+                            "`{}` has no fields to choose from; write `required` or `optional`",
+                            key.value
+                        )));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Adds the form's own fields to the records they belong to.
+fn add_extras(
+    fields: &mut Vec<Field>,
+    additions: &Additions,
+    file: &Path,
+) -> Result<(), ContractError> {
+    add_to(fields, &additions.document, file)?;
+    for (record, extras) in [
+        ("department_target", &additions.department_target),
+        ("project", &additions.project),
+    ] {
+        if extras.0.is_empty() {
+            continue;
+        }
+        let key = if record == "project" {
+            "projects"
+        } else {
+            record
+        };
+        if let Some(Field {
+            kind: Kind::Record(children) | Kind::List(children),
+            ..
+        }) = fields.iter_mut().find(|f| f.key == key)
+        {
+            add_to(children, extras, file)?;
+        }
+    }
+    Ok(())
+}
+
+fn add_to(
+    fields: &mut Vec<Field>,
+    extras: &Ordered<Extra>,
+    file: &Path,
+) -> Result<(), ContractError> {
+    for (key, extra) in &extras.0 {
+        let error = |message: String| ContractError {
+            file: file.to_owned(),
+            loc: Loc::from(key.referenced),
+            message,
+        };
+        if fields.iter().any(|f| f.key == key.value) {
+            return Err(error(format!(
+                "`{}` is already a field here; give the form's own field another key",
+                key.value
+            )));
+        }
+        if !is_key(&key.value) {
+            return Err(error(format!(
+                "`{}` is not a usable key: write lowercase letters, digits and _, e.g. contact_phone",
+                key.value
+            )));
+        }
+        fields.push(extra_field(&key.value, extra).map_err(error)?);
+    }
+    Ok(())
+}
+
+fn is_key(key: &str) -> bool {
+    key.starts_with(|c: char| c.is_ascii_lowercase())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+fn extra_field(key: &str, extra: &Extra) -> Result<Field, String> {
+    let kind = match extra.kind {
+        ExtraType::Text => Kind::Text,
+        ExtraType::Paragraphs => Kind::Paragraphs,
+        ExtraType::Money => Kind::Money(extra.unit),
+        ExtraType::Date => Kind::Date,
+        ExtraType::Period => Kind::Period,
+        ExtraType::Indicators => Kind::Indicators,
+        ExtraType::Choice if extra.options.len() >= 2 => Kind::Choice(extra.options.clone()),
+        ExtraType::Choice => {
+            return Err(format!("the choice `{key}` needs at least two `options`"));
+        }
+        ExtraType::Rows if !extra.columns.0.is_empty() => {
+            let columns = extra
+                .columns
+                .0
+                .iter()
+                .map(|(column, spec)| match spec.kind {
+                    ExtraType::Rows | ExtraType::Indicators | ExtraType::Signoff => Err(format!(
+                        "the column `{}` of `{key}` must be text, paragraphs, money, a date, a period or a choice",
+                        column.value
+                    )),
+                    _ => extra_field(&column.value, spec),
+                })
+                .collect::<Result<_, _>>()?;
+            Kind::List(columns)
+        }
+        ExtraType::Rows => return Err(format!("the rows `{key}` need `columns`")),
+        ExtraType::Signoff => Kind::Record(signoff()),
+    };
+    Ok(Field {
+        key: key.to_owned(),
+        kind,
+        title: extra.title.clone(),
+        description: extra.description.clone(),
+        required: extra.required,
+        printed: true,
+        role: Role::Extra,
+    })
+}
+
+/// A sign-off block: the reviewer's opinion, who signed it and when.
+fn signoff() -> Vec<Field> {
+    let field = |key: &str, kind, title: &str| Field {
+        key: key.to_owned(),
+        kind,
+        title: title.to_owned(),
+        description: String::new(),
+        required: false,
+        printed: true,
+        role: Role::Extra,
+    };
+    vec![
+        field("opinion", Kind::Text, "审核意见"),
+        field("signer", Kind::Text, "审核人"),
+        field("date", Kind::Period, "日期"),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(yaml: &str) -> Result<Contract, ContractError> {
+        let dir =
+            std::env::temp_dir().join(format!("jixiao-spec-{}-{}", std::process::id(), yaml.len()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("forms/t")).unwrap();
+        std::fs::write(dir.join("forms/t/main.typ.j2"), "").unwrap();
+        std::fs::write(dir.join("forms/t/form.yaml"), yaml).unwrap();
+        let store = TemplateStore::load(Some(&dir)).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        load(&store, "t")
+    }
+
+    fn field<'c>(fields: &'c [Field], key: &str) -> &'c Field {
+        fields.iter().find(|f| f.key == key).unwrap()
+    }
+
+    #[test]
+    fn a_form_prints_what_it_names_and_requires_what_it_says() {
+        let contract = form(
+            "description: x\nprints:\n  preamble: required\n  projects:\n    required: true\n    fields: {name: required, goal: optional, indicators: required}\n",
+        )
+        .unwrap();
+        let fields = &contract.fields;
+        assert!(field(fields, "preamble").printed && field(fields, "preamble").required);
+        assert!(
+            field(fields, "title").printed,
+            "the header prints the title"
+        );
+        assert!(!field(fields, "part").printed);
+        let projects = field(fields, "projects");
+        assert!(projects.required);
+        let children = projects.children().unwrap();
+        assert!(field(&children, "goal").printed && !field(&children, "goal").required);
+        assert!(!field(&children, "explanation").printed);
+    }
+
+    #[test]
+    fn extra_fields_are_typed() {
+        let contract = form(
+            "fields:\n  project:\n    leader: {type: text, title: 项目负责人, required: true}\n    kind: {type: choice, title: 项目类型, options: [新增, 延续]}\n    plan: {type: rows, title: 实施进度计划, columns: {content: {type: text, title: 内容}, start: {type: period, title: 开始时间}}}\n    long_term: {type: indicators, title: 长期绩效指标}\n  document:\n    review: {type: signoff, title: 财政局审核意见}\n",
+        )
+        .unwrap();
+        let projects = field(&contract.fields, "projects").children().unwrap();
+        assert_eq!(field(&projects, "leader").role, Role::Extra);
+        assert_eq!(
+            field(&projects, "kind").kind,
+            Kind::Choice(vec!["新增".into(), "延续".into()])
+        );
+        assert!(
+            matches!(&field(&projects, "plan").kind, Kind::List(columns) if columns.len() == 2)
+        );
+        assert_eq!(field(&projects, "long_term").kind, Kind::Indicators);
+        assert!(matches!(
+            field(&contract.fields, "review").kind,
+            Kind::Record(_)
+        ));
+    }
+
+    #[test]
+    fn mistakes_in_a_contract_are_placed_and_explained() {
+        let error = form("prints:\n  preambel: required\n").unwrap_err();
+        assert_eq!(error.loc, Loc::new(2, 3));
+        assert!(
+            error
+                .message
+                .contains("`preambel` is not a part of the model"),
+            "{error}"
+        );
+        let error =
+            form("fields:\n  document:\n    title: {type: text, title: 标题}\n").unwrap_err();
+        assert!(error.message.contains("already a field"), "{error}");
+        let error =
+            form("fields:\n  document:\n    kind: {type: choice, title: 类型}\n").unwrap_err();
+        assert!(error.message.contains("at least two"), "{error}");
+        assert!(form("fields:\n  document:\n    x: {type: colour, title: 色}\n").is_err());
+    }
+}

@@ -1,0 +1,290 @@
+//! A data file against its form's contract: every unknown key, missing
+//! required field, value of the wrong shape and malformed amount or date,
+//! at once, each at its line with its full path; and a warning for each
+//! value the form does not print.
+
+use std::path::Path;
+
+use super::{Field, Kind, Role};
+use crate::diag::Diagnostic;
+use crate::model::{Date, Loc, Money, When};
+use crate::node::{Node, Value};
+
+/// The findings of `node` (a whole data file) against `fields`, the
+/// contract of the form `form` (none when the file names no known form).
+pub fn validate(path: &Path, node: &Node, fields: &[Field], form: Option<&str>) -> Vec<Diagnostic> {
+    let mut validator = Validator {
+        path,
+        form,
+        found: Vec::new(),
+    };
+    validator.record(node, fields, "");
+    validator.found
+}
+
+struct Validator<'a> {
+    path: &'a Path,
+    form: Option<&'a str>,
+    found: Vec<Diagnostic>,
+}
+
+impl Validator<'_> {
+    fn error(&mut self, loc: Loc, code: &'static str, message: String, hint: Option<String>) {
+        let diagnostic = Diagnostic::error(self.path, loc, code, message);
+        self.found.push(match hint {
+            Some(hint) => diagnostic.with_hint(hint),
+            None => diagnostic,
+        });
+    }
+
+    fn record(&mut self, node: &Node, fields: &[Field], at: &str) {
+        let Value::Map(entries) = &node.value else {
+            let message = format!("`{}` should be keys and values (a mapping)", name(at));
+            self.error(node.loc, "wrong-type", message, None);
+            return;
+        };
+        for (key, value) in entries {
+            let here = join(at, &key.name);
+            let Some(field) = fields.iter().find(|f| f.key == key.name) else {
+                let keys: Vec<&str> = fields.iter().map(|f| f.key.as_str()).collect();
+                let hint = match crate::load::closest(&key.name, keys.iter().copied()) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => format!("the keys here are: {}", keys.join(", ")),
+                };
+                self.error(
+                    key.loc,
+                    "unknown-key",
+                    format!("unknown key `{here}`"),
+                    Some(hint),
+                );
+                continue;
+            };
+            if !field.printed && field.role == Role::Model && !value.is_empty() {
+                self.found.push(
+                    Diagnostic::warning(
+                        self.path,
+                        key.loc,
+                        "unprinted-field",
+                        format!(
+                            "`{here}`（{}）is not printed by the form “{}”: it will be in the published data, not in the PDF or web page",
+                            field.title,
+                            self.form.unwrap_or_default()
+                        ),
+                    )
+                    .with_hint("remove it, or publish in a form that prints it (`jixiao forms`)"),
+                );
+            }
+            self.value(value, field, &here);
+        }
+        for field in fields.iter().filter(|f| f.required) {
+            let given = entries.iter().find(|(k, _)| k.name == field.key);
+            if given.is_none_or(|(_, v)| v.value == Value::Null) {
+                let loc = given.map_or(node.loc, |(k, _)| k.loc);
+                let whose = match self.form {
+                    Some(form) => format!("the form “{form}” requires it"),
+                    None => "every data file needs it".to_owned(),
+                };
+                let message = format!(
+                    "`{}`（{}）is missing: {whose}",
+                    join(at, &field.key),
+                    field.title
+                );
+                let hint = format!("add `{}:` under {}", field.key, name(at));
+                self.error(loc, "missing-field", message, Some(hint));
+            }
+        }
+    }
+
+    fn value(&mut self, node: &Node, field: &Field, here: &str) {
+        let text = match &node.value {
+            Value::Null => {
+                if matches!(field.kind, Kind::List(_) | Kind::Paragraphs | Kind::Values) {
+                    let message = format!("`{here}` is empty: write its items, or remove the key");
+                    self.error(node.loc, "wrong-type", message, None);
+                }
+                return;
+            }
+            Value::Scalar(text) => Some(text.as_str()),
+            _ => None,
+        };
+        match (&field.kind, text) {
+            (Kind::Text | Kind::Value, Some(_)) => {}
+            (Kind::Money(_), Some(text)) => {
+                if let Err(e) = text.parse::<Money>() {
+                    self.error(node.loc, "bad-amount", e.to_string(), None);
+                }
+            }
+            (Kind::Unit, Some(text)) if text == "元" || text == "万元" => {}
+            (Kind::Date, Some(text)) => {
+                if let Err(e) = text.parse::<Date>() {
+                    self.error(node.loc, "bad-date", e.to_string(), None);
+                }
+            }
+            (Kind::Period, Some(text)) => {
+                if let Err(e) = text.parse::<When>() {
+                    self.error(node.loc, "bad-date", e.to_string(), None);
+                }
+            }
+            (Kind::Year, Some(text)) if text.parse::<u16>().is_ok() => {}
+            (Kind::Choice(options), Some(text)) => {
+                if !options.iter().any(|o| o == text) {
+                    let message = format!(
+                        "`{here}` is “{text}”; the form's choices are: {}",
+                        options.join(", ")
+                    );
+                    self.error(node.loc, "bad-choice", message, None);
+                }
+            }
+            (Kind::Paragraphs | Kind::Values, None) => self.texts(node, here),
+            (Kind::Record(_) | Kind::Indicators, None) => {
+                if let Some(children) = field.children() {
+                    self.record(node, &children, here);
+                }
+            }
+            (Kind::List(children), None) => self.rows(node, children, here),
+            (kind, _) => {
+                let message = format!("`{here}` should be {}", describe(kind));
+                let hint = matches!(kind, Kind::Year)
+                    .then(|| "write a whole number, e.g. year: 2022".to_owned());
+                self.error(node.loc, "wrong-type", message, hint);
+            }
+        }
+    }
+
+    fn texts(&mut self, node: &Node, here: &str) {
+        let Value::List(items) = &node.value else {
+            let message =
+                format!("`{here}` should be a list of texts (`- ` before each, or [a, b])");
+            self.error(node.loc, "wrong-type", message, None);
+            return;
+        };
+        for (i, item) in items.iter().enumerate() {
+            if item.as_text().is_none() {
+                let message = format!("`{here}[{i}]` should be a piece of text");
+                self.error(item.loc, "wrong-type", message, None);
+            }
+        }
+    }
+
+    fn rows(&mut self, node: &Node, children: &[Field], here: &str) {
+        let Value::List(items) = &node.value else {
+            let message = format!("`{here}` should be a list (`- ` before each item)");
+            self.error(node.loc, "wrong-type", message, None);
+            return;
+        };
+        for (i, item) in items.iter().enumerate() {
+            self.record(item, children, &format!("{here}[{i}]"));
+        }
+    }
+}
+
+fn join(at: &str, key: &str) -> String {
+    if at.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{at}.{key}")
+    }
+}
+
+fn name(at: &str) -> &str {
+    if at.is_empty() {
+        "the top of the file"
+    } else {
+        at
+    }
+}
+
+fn describe(kind: &Kind) -> &'static str {
+    match kind {
+        Kind::Text | Kind::Value => "a piece of text",
+        Kind::Paragraphs | Kind::Values => "a list of texts",
+        Kind::Money(_) => "an amount",
+        Kind::Unit => "元 or 万元",
+        Kind::Date => "a date, YYYY-MM-DD",
+        Kind::Period => "a date or a period (2022-01-01, 2022年, 2021年度)",
+        Kind::Year => "a four-digit year",
+        Kind::Choice(_) => "one of the form's choices",
+        Kind::Record(_) | Kind::Indicators => "keys and values (a mapping)",
+        Kind::List(_) => "a list (`- ` before each item)",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::{Forms, load_forms};
+    use crate::templates::TemplateStore;
+
+    fn forms() -> Forms {
+        load_forms(&TemplateStore::built_in()).unwrap()
+    }
+
+    fn found(form: &str, yaml: &str) -> Vec<Diagnostic> {
+        let node = crate::node::parse(yaml, serde_saphyr::Options::default()).unwrap();
+        let forms = forms();
+        validate(
+            Path::new("t.yaml"),
+            &node,
+            &forms.get(form).unwrap().fields,
+            Some(form),
+        )
+    }
+
+    #[test]
+    fn every_missing_field_is_reported_at_once_with_its_full_path() {
+        let found = found(
+            "shanghai-songjiang-rd",
+            "form: shanghai-songjiang-rd\nyear: 2022\ntitle: t\ndepartment: d\nprojects:\n  - name: p\n    explanation:\n      overview: o\n    indicators: {columns: [], groups: []}\n",
+        );
+        let missing: Vec<&str> = found
+            .iter()
+            .filter(|d| d.code == "missing-field")
+            .map(|d| d.message.split('`').nth(1).unwrap())
+            .collect();
+        assert!(
+            missing.contains(&"projects[0].explanation.implementer"),
+            "{missing:?}"
+        );
+        assert!(
+            missing.contains(&"projects[0].explanation.basis"),
+            "{missing:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .filter(|d| d.code == "missing-field")
+                .all(|d| d.loc.line >= 6)
+        );
+    }
+
+    #[test]
+    fn unknown_keys_get_a_suggestion_and_values_are_read_where_they_stand() {
+        let found = found(
+            "national",
+            "form: national\nyear: 2022\ntitle: t\ndepartment: d\ndepartment_target:\n  budget: {unit: 万元, total: 1.2.3, personnel: 1, public: 1, projects: 1}\n  goalz: [x]\n",
+        );
+        let codes: Vec<&str> = found.iter().map(|d| d.code.as_ref()).collect();
+        assert_eq!(codes, ["bad-amount", "unknown-key"]);
+        assert_eq!(found[0].loc, Loc::new(6, 29));
+        assert_eq!(found[1].hint.as_deref(), Some("did you mean `goals`?"));
+    }
+
+    #[test]
+    fn a_value_the_form_does_not_print_is_a_warning() {
+        let found = found(
+            "dongguan-rd",
+            "form: dongguan-rd\nyear: 2022\ntitle: t\ndepartment: d\nprojects: []\ndepartment_target:\n  goals: [g]\n  key_tasks: []\n  indicators: {columns: [], groups: []}\n  safeguards: [{text: s}]\n",
+        );
+        let unprinted: Vec<&Diagnostic> = found
+            .iter()
+            .filter(|d| d.code == "unprinted-field")
+            .collect();
+        assert_eq!(unprinted.len(), 1, "{found:?}");
+        assert!(!unprinted[0].is_error());
+        assert!(
+            unprinted[0]
+                .message
+                .contains("department_target.safeguards")
+        );
+    }
+}

@@ -1,0 +1,207 @@
+//! What a form's template sees of a document, and what is published as data.
+//!
+//! The template sees exactly what the contract declares: every printed field
+//! is there (`none` when an optional one is not given), nothing else is, and
+//! a choice comes with its options so that it can be printed as ☑/☐. The
+//! published JSON holds everything the data file gives, the form's own
+//! fields included.
+
+use serde_json::{Map, Value as Json};
+
+use super::{Field, Kind, Role};
+use crate::model::{
+    Document, ExtraTable, Indicator, IndicatorTable, IndicatorValue, Level1, Level2, Located, Text,
+};
+use crate::node::{Node, Value};
+
+/// The form's own fields of a document, as JSON in the shape of the data
+/// file (nested under the records they belong to).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Extras(pub Json);
+
+/// Reads the form's own fields out of a validated data file, and adds their
+/// indicator tables to the document, so that the rules see them.
+pub fn extras(node: &Node, fields: &[Field], document: &mut Document) -> Extras {
+    let mut tables = Vec::new();
+    let json = record_extras(node, fields, None, &mut tables);
+    document.extra_tables = tables;
+    Extras(json.unwrap_or(Json::Null))
+}
+
+fn record_extras(
+    node: &Node,
+    fields: &[Field],
+    project: Option<usize>,
+    tables: &mut Vec<ExtraTable>,
+) -> Option<Json> {
+    let Value::Map(entries) = &node.value else {
+        return None;
+    };
+    let mut object = Map::new();
+    for (key, value) in entries {
+        let Some(field) = fields.iter().find(|f| f.key == key.name) else {
+            continue;
+        };
+        match (&field.role, &field.kind, &value.value) {
+            (Role::Extra, kind, _) => {
+                if *kind == Kind::Indicators
+                    && let Some(table) = indicator_table(value)
+                {
+                    tables.push(ExtraTable {
+                        project,
+                        title: field.title.clone(),
+                        table,
+                    });
+                }
+                object.insert(key.name.clone(), plain(value));
+            }
+            (_, Kind::Record(children), _) => {
+                if let Some(inner) = record_extras(value, children, project, tables) {
+                    object.insert(key.name.clone(), inner);
+                }
+            }
+            (_, Kind::List(children), Value::List(items)) => {
+                let rows: Vec<Json> = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| {
+                        let project = project.or((key.name == "projects").then_some(i));
+                        record_extras(item, children, project, tables)
+                            .unwrap_or_else(|| Json::Object(Map::new()))
+                    })
+                    .collect();
+                if rows
+                    .iter()
+                    .any(|r| r.as_object().is_some_and(|o| !o.is_empty()))
+                {
+                    object.insert(key.name.clone(), Json::Array(rows));
+                }
+            }
+            _ => {}
+        }
+    }
+    (!object.is_empty()).then_some(Json::Object(object))
+}
+
+/// A value as JSON: text as written, lists and mappings as they are.
+fn plain(node: &Node) -> Json {
+    match &node.value {
+        Value::Null => Json::Null,
+        Value::Scalar(text) => Json::String(text.clone()),
+        Value::List(items) => Json::Array(items.iter().map(plain).collect()),
+        Value::Map(entries) => Json::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (k.name.clone(), plain(v)))
+                .collect(),
+        ),
+    }
+}
+
+/// The published data: the typed document and the form's own fields.
+pub fn published_json(document: &Document, extras: &Extras) -> Json {
+    let mut json = serde_json::to_value(document).unwrap_or(Json::Null);
+    merge(&mut json, &extras.0);
+    json
+}
+
+/// Adds `extra`'s keys into `base`, into the same records and list items.
+fn merge(base: &mut Json, extra: &Json) {
+    match (base, extra) {
+        (Json::Object(base), Json::Object(extra)) => {
+            for (key, value) in extra {
+                match base.get_mut(key) {
+                    Some(existing) if !existing.is_null() => merge(existing, value),
+                    _ => {
+                        base.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+        }
+        (Json::Array(base), Json::Array(extra)) => {
+            for (item, value) in base.iter_mut().zip(extra) {
+                merge(item, value);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// What the template sees: the printed fields of the published data, each
+/// present, choices with their options.
+pub fn view(document: &Document, extras: &Extras, fields: &[Field]) -> Json {
+    select(&published_json(document, extras), fields)
+}
+
+fn select(json: &Json, fields: &[Field]) -> Json {
+    let object = json.as_object();
+    let mut view = Map::new();
+    for field in fields.iter().filter(|f| f.printed && f.role != Role::Meta) {
+        let value = object
+            .and_then(|o| o.get(&field.key))
+            .unwrap_or(&Json::Null);
+        view.insert(field.key.clone(), shown(value, field));
+    }
+    Json::Object(view)
+}
+
+fn shown(value: &Json, field: &Field) -> Json {
+    match (&field.kind, value) {
+        (Kind::List(_) | Kind::Paragraphs | Kind::Values, Json::Null) => Json::Array(Vec::new()),
+        (Kind::Choice(options), _) => serde_json::json!({ "value": value, "options": options }),
+        (_, Json::Null) => Json::Null,
+        (Kind::Record(children), _) => select(value, children),
+        (Kind::List(children), Json::Array(items)) => {
+            Json::Array(items.iter().map(|item| select(item, children)).collect())
+        }
+        _ => value.clone(),
+    }
+}
+
+/// An indicator table of the form's own, typed for the rules.
+fn indicator_table(node: &Node) -> Option<IndicatorTable> {
+    let columns = texts(node.get("columns")?)?;
+    let groups = list(node.get("groups")?, |level1| {
+        Some(Level1 {
+            name: text(level1.get("name")?)?,
+            groups: list(level1.get("groups")?, |level2| {
+                Some(Level2 {
+                    name: text(level2.get("name")?)?,
+                    items: list(level2.get("items")?, |item| {
+                        let values = texts(item.get("values")?)?;
+                        Some(Indicator {
+                            name: text(item.get("name")?)?,
+                            values: values
+                                .into_iter()
+                                .map(|v| {
+                                    Located::new(
+                                        v.value
+                                            .parse::<IndicatorValue>()
+                                            .unwrap_or_else(|never| match never {}),
+                                        v.loc,
+                                    )
+                                })
+                                .collect(),
+                        })
+                    })?,
+                })
+            })?,
+        })
+    })?;
+    Some(IndicatorTable { columns, groups })
+}
+
+fn text(node: &Node) -> Option<Text> {
+    Some(Located::new(node.as_text()?.to_owned(), node.loc))
+}
+
+fn texts(node: &Node) -> Option<Vec<Text>> {
+    list(node, text)
+}
+
+fn list<T>(node: &Node, item: impl Fn(&Node) -> Option<T>) -> Option<Vec<T>> {
+    match &node.value {
+        Value::List(items) => items.iter().map(item).collect(),
+        _ => None,
+    }
+}
