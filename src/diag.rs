@@ -164,6 +164,82 @@ pub fn to_json(diagnostics: &[Diagnostic]) -> String {
     serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".to_owned())
 }
 
+/// What SARIF says of a rule.
+pub struct RuleInfo {
+    pub code: &'static str,
+    pub summary: &'static str,
+    pub severity: Severity,
+}
+
+/// Renders findings as SARIF 2.1.0, the format GitHub and GitLab code review
+/// read to show findings on the lines of a pull request. Waived findings are
+/// included as suppressed, with their reason.
+pub fn to_sarif(diagnostics: &[Diagnostic], rules: &[RuleInfo], version: &str) -> String {
+    let level = |s: Severity| match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let rules: Vec<serde_json::Value> = rules
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": r.code,
+                "shortDescription": { "text": r.summary },
+                "defaultConfiguration": { "level": level(r.severity) },
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = diagnostics
+        .iter()
+        .map(|d| {
+            let text = match &d.hint {
+                Some(hint) => format!("{} (hint: {hint})", d.message),
+                None => d.message.clone(),
+            };
+            let mut location = serde_json::json!({ "artifactLocation": { "uri": uri(&d.file) } });
+            if d.loc.line > 0 {
+                location["region"] = serde_json::json!({ "startLine": d.loc.line, "startColumn": d.loc.column.max(1) });
+            }
+            let mut result = serde_json::json!({
+                "ruleId": d.code,
+                "level": level(d.severity),
+                "message": { "text": text },
+                "locations": [{ "physicalLocation": location }],
+            });
+            if let Some(why) = &d.waiver {
+                result["suppressions"] = serde_json::json!([{ "kind": "inSource", "justification": why }]);
+            }
+            result
+        })
+        .collect();
+    let sarif = serde_json::json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "jixiao",
+                "version": version,
+                "rules": rules,
+            }},
+            "results": results,
+        }],
+    });
+    serde_json::to_string_pretty(&sarif).unwrap_or_default()
+}
+
+/// A file as a SARIF URI: relative to the working folder, with `/`.
+fn uri(path: &Path) -> String {
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|here| path.strip_prefix(here).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_owned());
+    relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,6 +309,49 @@ mod tests {
         assert!(d.message.chars().count() < 200, "{}", d.message);
         assert!(d.message.contains("”不是“短”; `"));
         assert_eq!(shorten_quotes("no “closing"), "no “closing");
+    }
+
+    #[test]
+    fn sarif_places_each_finding_and_suppresses_the_waived() {
+        let mut waived = Diagnostic::error(
+            Path::new("data/a.yaml"),
+            Loc::new(3, 7),
+            "budget-sum",
+            "bad",
+        );
+        waived.waiver = Some("原文如此".to_owned());
+        let open = Diagnostic::warning(
+            Path::new("data/a.yaml"),
+            Loc::default(),
+            "missing-unit",
+            "m",
+        );
+        let rules = [RuleInfo {
+            code: "budget-sum",
+            summary: "s",
+            severity: Severity::Error,
+        }];
+        let sarif: serde_json::Value =
+            serde_json::from_str(&to_sarif(&[waived, open], &rules, "1")).unwrap();
+        let run = &sarif["runs"][0];
+        assert_eq!(sarif["version"], "2.1.0");
+        assert_eq!(run["tool"]["driver"]["rules"][0]["id"], "budget-sum");
+        let first = &run["results"][0];
+        assert_eq!(
+            first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "data/a.yaml"
+        );
+        assert_eq!(
+            first["locations"][0]["physicalLocation"]["region"]["startLine"],
+            3
+        );
+        assert_eq!(first["suppressions"][0]["justification"], "原文如此");
+        assert!(
+            run["results"][1]["locations"][0]["physicalLocation"]
+                .get("region")
+                .is_none()
+        );
+        assert_eq!(run["results"][1]["level"], "warning");
     }
 
     #[test]

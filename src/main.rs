@@ -121,9 +121,13 @@ enum Command {
     Check {
         #[command(flatten)]
         project: ProjectArgs,
-        /// How to print the findings.
+        /// How to print the findings: for people, as JSON, or as SARIF 2.1.0
+        /// for code-review tools that show findings on a pull request.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Check only these data files (the data folder still gives each its
+        /// previous year); without them, every file of the data folder.
+        files: Vec<PathBuf>,
     },
 }
 
@@ -151,6 +155,7 @@ struct ProjectArgs {
 enum Format {
     Human,
     Json,
+    Sarif,
 }
 
 impl ProjectArgs {
@@ -255,10 +260,28 @@ fn run(cli: Cli) -> Result<bool> {
             );
             Ok(true)
         }
-        Command::Check { project, format } => {
-            let found = publish::check_project(&project.project())?;
+        Command::Check {
+            project,
+            format,
+            files,
+        } => {
+            let found = publish::check_project(&project.project(), &files)?;
             match format {
                 Format::Json => println!("{}", diag::to_json(&found)),
+                Format::Sarif => {
+                    let rules: Vec<diag::RuleInfo> = RULES
+                        .iter()
+                        .map(|r| diag::RuleInfo {
+                            code: r.code,
+                            summary: r.summary,
+                            severity: r.severity,
+                        })
+                        .collect();
+                    println!(
+                        "{}",
+                        diag::to_sarif(&found, &rules, env!("CARGO_PKG_VERSION"))
+                    );
+                }
                 Format::Human => {
                     print_findings(&found);
                     print_waived(&found);

@@ -22,7 +22,7 @@ use anyhow::Context;
 pub use outputs::{CHECKSUMS, INDEX, Published};
 pub use state::{StateError, state_dir};
 
-use crate::check::{Forms, check, load_forms};
+use crate::check::{Forms, Previous, check_with_history, load_forms, previous_year_path};
 use crate::contract::{json_schema, published_json, schema_file, skeleton, view};
 use crate::diag::Diagnostic;
 use crate::load::{Source, data_files, load_files, load_source, read};
@@ -151,23 +151,47 @@ impl Summary {
     }
 }
 
-/// Loads and checks every data file without building anything.
-pub fn check_project(project: &Project) -> anyhow::Result<Vec<Diagnostic>> {
+/// Loads and checks the data files `only` (every data file when none are
+/// named) without building anything.
+pub fn check_project(project: &Project, only: &[PathBuf]) -> anyhow::Result<Vec<Diagnostic>> {
     let store = load_templates(project)?;
     let forms = load_forms(&store)?;
     renderer(&store, &forms)?;
-    let found = data_files(&project.data)?;
-    let plan = plan::plan(&project.data, found.files);
-    let files: Vec<PathBuf> = plan.documents.into_iter().map(|p| p.path).collect();
+    let mut diagnostics = Vec::new();
+    let files: Vec<PathBuf> = if only.is_empty() {
+        let found = data_files(&project.data)?;
+        let plan = plan::plan(&project.data, found.files);
+        diagnostics.extend(found.refused);
+        diagnostics.extend(plan.refused);
+        plan.documents.into_iter().map(|p| p.path).collect()
+    } else {
+        for file in only {
+            anyhow::ensure!(file.is_file(), "{} is not a data file", file.display());
+        }
+        only.to_vec()
+    };
     let loaded = load_files(&project.data, &files, &forms);
-    let mut diagnostics = found.refused;
-    diagnostics.extend(plan.refused);
     diagnostics.extend(loaded.diagnostics);
     for source in loaded.sources {
+        let previous = previous_year(&source.path, &forms);
+        let previous = previous.as_ref().map(|(path, parsed)| Previous {
+            path,
+            document: &parsed.document,
+        });
         diagnostics.extend(source.warnings);
-        diagnostics.extend(check(&source.path, &source.document, &forms).into_all());
+        diagnostics.extend(
+            check_with_history(&source.path, &source.document, &forms, previous).into_all(),
+        );
     }
     Ok(diagnostics)
+}
+
+/// The same department's data file of the year before, read, when there is
+/// one: the file of the same name in the previous year's folder.
+fn previous_year(path: &Path, forms: &Forms) -> Option<(PathBuf, crate::load::Parsed)> {
+    let previous = previous_year_path(path).filter(|p| p.is_file())?;
+    let parsed = crate::load::load_file(&previous, forms).ok()?;
+    Some((previous, parsed))
 }
 
 /// The forms of a templates folder (and the built-in ones), each verified.
@@ -424,7 +448,7 @@ impl Builder<'_> {
         let started = Instant::now();
         let mut report = match read(&planned.path) {
             Err(diagnostic) => self.failed(planned, vec![*diagnostic]),
-            Ok(bytes) => match self.fresh(&planned.relative, &bytes) {
+            Ok(bytes) => match self.fresh(&planned.path, &planned.relative, &bytes) {
                 Some(stamp) => replay(&planned.path, stamp),
                 None => match load_source(self.data, &planned.path, &bytes, &self.forms) {
                     Ok(source) => self.build_one(worker, planned, &source, &bytes),
@@ -438,11 +462,12 @@ impl Builder<'_> {
 
     /// The stamp of outputs made from these very inputs, unless the build
     /// must redo them anyway (`--force`, or `--emit-typst`, which renders all).
-    fn fresh(&self, relative: &Path, bytes: &[u8]) -> Option<Stamp> {
+    fn fresh(&self, path: &Path, relative: &Path, bytes: &[u8]) -> Option<Stamp> {
         if self.options.force || self.options.emit_typst.is_some() {
             return None;
         }
-        self.freshness.fresh(self.state, relative, bytes)
+        self.freshness
+            .fresh(self.state, relative, bytes, &last_year_bytes(path))
     }
 
     /// A document that failed now: what an earlier build published for it
@@ -490,16 +515,25 @@ impl Builder<'_> {
     ) -> DocReport {
         let document = &source.document;
         let mut diagnostics = source.warnings.clone();
-        diagnostics.extend(check(&source.path, document, &self.forms).into_all());
+        let previous = previous_year(&source.path, &self.forms);
+        let previous = previous.as_ref().map(|(path, parsed)| Previous {
+            path,
+            document: &parsed.document,
+        });
+        diagnostics
+            .extend(check_with_history(&source.path, document, &self.forms, previous).into_all());
         if diagnostics.iter().any(Diagnostic::is_error) {
             return self.failed(planned, diagnostics);
         }
         let outputs = Outputs::new(self.state, &planned.relative);
         let stamp = Stamp {
             form: document.form.value.clone(),
-            inputs: self
-                .freshness
-                .inputs(&document.form.value, &planned.relative, bytes),
+            inputs: self.freshness.inputs(
+                &document.form.value,
+                &planned.relative,
+                bytes,
+                &last_year_bytes(&planned.path),
+            ),
             published: Vec::new(),
             entry: index_entry(document, &outputs),
             findings: diagnostics.clone(),
@@ -603,6 +637,14 @@ impl Builder<'_> {
         }
         Ok(())
     }
+}
+
+/// The bytes of a data file's previous year, which its findings depend on
+/// (empty when there is none).
+fn last_year_bytes(path: &Path) -> Vec<u8> {
+    previous_year_path(path)
+        .and_then(|p| std::fs::read(p).ok())
+        .unwrap_or_default()
 }
 
 /// An up-to-date document, reported as its last build found it.

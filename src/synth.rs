@@ -173,7 +173,8 @@ fn department(corpus: &Corpus, rng: &mut Rng, form: &str) -> Value {
             .iter()
             .map(|p| json!({"name": p["name"], "content": corpus.paragraph(rng), "amount": format!("{}.00", rng.range(1, 300) * 1000)}))
             .collect::<Vec<_>>());
-        doc["department_target"]["indicators"] = table(corpus, rng, columns, CLASSIC);
+        doc["department_target"]["indicators"] =
+            table(corpus, rng, columns, CLASSIC, total_yuan / 10_000);
     } else {
         doc["projects"] = json!(projects);
     }
@@ -256,9 +257,18 @@ fn department_target(corpus: &Corpus, rng: &mut Rng, form: &str, projects_yuan: 
                 rng,
                 &["指标值（包含数字及文字描述）"],
                 PANZHIHUA_DEPARTMENT,
+                projects_yuan / 10_000,
             );
         }
-        "national" => target["indicators"] = table(corpus, rng, &["年度指标值"], CLASSIC),
+        "national" => {
+            target["indicators"] = table(
+                corpus,
+                rng,
+                &["年度指标值"],
+                CLASSIC,
+                projects_yuan / 10_000,
+            )
+        }
         _ => return Value::Null,
     }
     target
@@ -292,10 +302,15 @@ fn project(
         ])
     );
     let total_yuan = rng.range(2, 400) * 10_000;
+    let goal = format!(
+        "{}{}月底前全部完成。",
+        corpus.paragraph(rng),
+        rng.range(6, 12)
+    );
     let mut project = json!({
         "name": name,
-        "goal": corpus.paragraph(rng),
-        "indicators": table(corpus, rng, columns, framework),
+        "goal": goal,
+        "indicators": table(corpus, rng, columns, framework, total_yuan / 10_000),
         "funds": {"total_yuan": total_yuan},
     });
     match form {
@@ -316,7 +331,11 @@ fn project(
             project["implementer"] = json!(department);
             project["start"] = json!(format!("{YEAR}-01-01"));
             project["end"] = json!(format!("{YEAR}-12-31"));
-            project["overall_goal"] = json!(corpus.sentence(rng, 2, 2));
+            project["overall_goal"] = json!(format!(
+                "{}，{}年内完成。",
+                corpus.sentence(rng, 2, 2),
+                rng.range(2, 5)
+            ));
             project["funds"] = json!({
                 "unit": "元",
                 "total": format!("{total_yuan}.00"),
@@ -370,8 +389,15 @@ fn strip_total_yuan(mut project: Value) -> Value {
     project
 }
 
-/// An indicator table with values that fit their indicators.
-fn table(corpus: &Corpus, rng: &mut Rng, columns: &[&str], framework: &[(&str, &[&str])]) -> Value {
+/// An indicator table with values that fit their indicators; its cost caps
+/// stay within `funds_wan` (万元).
+fn table(
+    corpus: &Corpus,
+    rng: &mut Rng,
+    columns: &[&str],
+    framework: &[(&str, &[&str])],
+    funds_wan: u64,
+) -> Value {
     let groups: Vec<Value> = framework
         .iter()
         .map(|(level1, subs)| {
@@ -380,7 +406,7 @@ fn table(corpus: &Corpus, rng: &mut Rng, columns: &[&str], framework: &[(&str, &
                 .map(|sub| {
                     let items: Vec<Value> = (0..rng.range(1, 3))
                         .enumerate()
-                        .map(|(i, _)| indicator(corpus, rng, sub, i, columns))
+                        .map(|(i, _)| indicator(corpus, rng, sub, i, columns, funds_wan))
                         .collect();
                     json!({"name": sub, "items": items})
                 })
@@ -397,6 +423,7 @@ fn indicator(
     category: &str,
     index: usize,
     columns: &[&str],
+    funds_wan: u64,
 ) -> Value {
     let stem = corpus.name(rng, 2);
     let (name, value, whole) = match category {
@@ -421,11 +448,11 @@ fn indicator(
             "及时".to_owned(),
         ),
         "成本指标" => {
-            let n = rng.range(1, 90);
+            let n = rng.range(1, funds_wan.clamp(2, 90));
             (
                 format!("{stem}成本{index}"),
                 format!("≤{n}万元"),
-                format!("≤{}万元", n * 2),
+                format!("≤{n}万元"),
             )
         }
         "服务对象满意度指标" | "满意度指标" => {

@@ -23,6 +23,11 @@ pub enum Family {
     Time,
     /// Text that prints as nothing, or not as it reads.
     Text,
+    /// What an indicator or a goal says: whether it can be measured, and
+    /// whether the document contradicts or copies itself.
+    Content,
+    /// A document against the same department's previous year.
+    History,
 }
 
 impl Family {
@@ -35,6 +40,8 @@ impl Family {
             Self::Repetition => "repetition",
             Self::Time => "time",
             Self::Text => "text",
+            Self::Content => "content",
+            Self::History => "history",
         }
     }
 }
@@ -100,6 +107,17 @@ rules! {
     PART_EXCEEDS_WHOLE: "part-exceeds-whole", Time, Error, "半年（或年度）指标值超过全年（或实施周期）指标值";
     BLANK_TEXT: "blank-text", Text, Error, "必填的文字（标题、部门、项目名称）为空或只有空白、不可见字符";
     INVISIBLE_CHARACTER: "invisible-character", Text, Error, "文字中含有控制字符、零宽字符或改变文字方向的字符";
+    BARE_NUMBER: "bare-number", Plausibility, Error, "数量、质量、时效、成本或比率类指标的指标值只有数字，没有计量单位";
+    MEANINGLESS_INDICATOR: "meaningless-indicator", Content, Error, "三级指标没有内容：只是数字、分值、单个字，或只重复其上级指标";
+    SAME_VALUE_EVERYWHERE: "same-value-everywhere", Content, Error, "指标表每一行的指标值都相同，没有针对各指标设定";
+    TIMELINESS_NO_TIME: "timeliness-no-time", Content, Error, "时效指标的指标值没有写明时间、期限或期间";
+    COST_ABOVE_FUNDS: "cost-above-funds", Content, Error, "成本指标的上限超过项目自身的资金总额";
+    GOAL_CONTRADICTS_INDICATOR: "goal-contradicts-indicator", Content, Warning, "年度目标中的数字与同单位的数量指标不一致";
+    UNMEASURABLE_GOAL: "unmeasurable-goal", Content, Warning, "项目目标没有可衡量的内容（数字、日期、比率或具体产出）";
+    COPIED_TABLE: "copied-table", Content, Warning, "同一文件中两个项目的指标表完全相同";
+    LONG_TERM_EQUALS_ANNUAL: "long-term-equals-annual", Content, Warning, "长期（实施周期）指标表与年度指标表完全相同";
+    COPIED_FROM_LAST_YEAR: "copied-from-last-year", History, Warning, "指标表与本部门上一年度的完全相同";
+    LOWERED_TARGET: "lowered-target", History, Warning, "同一指标的目标比上一年度降低";
 }
 
 /// The rule with this code.
@@ -121,6 +139,8 @@ mod tests {
         include_str!("repetition.rs"),
         include_str!("time.rs"),
         include_str!("text.rs"),
+        include_str!("content.rs"),
+        include_str!("history.rs"),
         include_str!("waivers.rs"),
     ];
 

@@ -6,6 +6,8 @@
 //! never dropped.
 
 pub mod catalogue;
+mod content;
+mod history;
 mod money;
 mod plausibility;
 mod repetition;
@@ -13,6 +15,7 @@ mod structure;
 mod text;
 mod time;
 mod tree;
+mod units;
 mod waivers;
 
 use std::path::Path;
@@ -23,6 +26,7 @@ use crate::contract::{FormRules, Framework};
 pub use crate::contract::{Forms, load_forms};
 use crate::diag::Diagnostic;
 use crate::model::{Document, IndicatorTable, Loc, Text};
+pub use history::previous_year_path;
 
 /// A finding before waivers are applied.
 #[derive(Clone, Debug)]
@@ -56,6 +60,23 @@ impl Report {
 
 /// Checks one document against every rule and applies its waivers.
 pub fn check(path: &Path, document: &Document, forms: &Forms) -> Report {
+    check_with_history(path, document, forms, None)
+}
+
+/// The same department's document of the year before, to compare with.
+#[derive(Clone, Copy, Debug)]
+pub struct Previous<'a> {
+    pub path: &'a Path,
+    pub document: &'a Document,
+}
+
+/// Checks one document, and against its previous year when there is one.
+pub fn check_with_history(
+    path: &Path,
+    document: &Document,
+    forms: &Forms,
+    previous: Option<Previous>,
+) -> Report {
     let mut findings = Findings::default();
     let form = forms.get(&document.form.value);
     structure::check(document, forms, &mut findings);
@@ -67,6 +88,10 @@ pub fn check(path: &Path, document: &Document, forms: &Forms) -> Report {
     repetition::check(document, &mut findings);
     text::check(document, &mut findings);
     time::check(document, &mut findings);
+    content::check(document, &mut findings);
+    if let Some(previous) = previous {
+        history::check(document, previous, &mut findings);
+    }
     waivers::apply(path, document, findings.items)
 }
 
@@ -258,11 +283,14 @@ pub(crate) mod testing {
     }
 
     pub fn report(yaml: &str) -> Report {
-        let path = Path::new("t.yaml");
-        let document = parse(path, yaml, &forms())
+        check(Path::new("t.yaml"), &document(yaml), &forms())
+    }
+
+    /// A document from YAML, read against its form's contract.
+    pub fn document(yaml: &str) -> Document {
+        parse(Path::new("t.yaml"), yaml, &forms())
             .unwrap_or_else(|d| panic!("{d:?}"))
-            .document;
-        check(path, &document, &forms())
+            .document
     }
 
     pub fn forms() -> Forms {

@@ -5,77 +5,23 @@
 use rust_decimal::Decimal;
 
 use super::catalogue::{
-    AMOUNT_UNIT, CANNOT_BE_MET, CANNOT_FAIL, COST_NOT_AMOUNT, COST_NOT_CAPPED, COUNT_UNIT,
-    MISSING_UNIT, OPERATOR_SPELLING, RATE_AT_LEAST_100, RATE_UNIT, SATISFACTION_RANGE,
+    AMOUNT_UNIT, BARE_NUMBER, CANNOT_BE_MET, CANNOT_FAIL, COST_NOT_AMOUNT, COST_NOT_CAPPED,
+    COUNT_UNIT, MISSING_UNIT, OPERATOR_SPELLING, RATE_AT_LEAST_100, RATE_UNIT, SATISFACTION_RANGE,
     UNKNOWN_UNIT,
 };
-use super::{Finding, Findings, Rule, Scope, tables};
+use super::{Finding, Findings, Rule, Scope, tables, units};
 use crate::model::{Document, IndicatorValue, Located, Op, Quantity, Shape};
 
-/// Units a value may be counted or measured in.
-const KNOWN_UNITS: &[&str] = &[
-    "%",
-    "‰",
-    "次",
-    "人",
-    "人次",
-    "件",
-    "份",
-    "个",
-    "天",
-    "元",
-    "万元",
-    "亿元",
-    "本",
-    "台",
-    "辆",
-    "期",
-    "届",
-    "项",
-    "名",
-    "节",
-    "场",
-    "场次",
-    "套",
-    "篇",
-    "条",
-    "小时",
-    "年",
-    "月",
-    "日",
-    "周",
-    "家",
-    "所",
-    "户",
-    "册",
-    "批",
-    "课时",
-    "学时",
-    "分钟",
-    "公里",
-    "平方米",
-    "亩",
-    "吨",
-    "座",
-    "间",
-    "部",
-    "张",
-    "页",
-    "门",
-    "类",
-    "位",
-    "组",
-    "支",
-    "期次",
-    "万份",
-    "万册",
-    "万人次",
-    "次/年",
-    "次/月",
-    "人/次",
-];
-
 const MONEY_UNITS: &[&str] = &["元", "万元", "亿元"];
+
+/// A unit of money, alone or per something (`元/人`, `万元/公里`).
+fn is_money(unit: &str) -> bool {
+    let base = unit.split_once('/').map_or(unit, |(base, _)| base);
+    MONEY_UNITS.contains(&base)
+}
+
+/// The 二级指标 whose values are measured and need a unit.
+const MEASURED: &[&str] = &["数量指标", "质量指标", "时效指标", "成本指标"];
 
 /// The lowest satisfaction target a reviewer accepts.
 const SATISFACTION_FLOOR: u32 = 70;
@@ -119,6 +65,8 @@ struct Subject<'a> {
     name: &'a str,
     value: &'a Located<IndicatorValue>,
     is_cost: bool,
+    /// Under a 二级 whose values must have a unit.
+    is_measured: bool,
     scope: &'a str,
 }
 
@@ -129,11 +77,13 @@ pub(super) fn check(document: &Document, findings: &mut Findings) {
             let is_cost = [&level1.name.value, &level2.name.value]
                 .iter()
                 .any(|n| n.trim() == "成本指标");
+            let is_measured = MEASURED.contains(&level2.name.value.trim());
             for value in columns.iter().filter_map(|&c| indicator.values.get(c)) {
                 let subject = Subject {
                     name: indicator.name.value.trim(),
                     value,
                     is_cost,
+                    is_measured,
                     scope: scope.name(),
                 };
                 check_value(&subject, findings);
@@ -147,6 +97,7 @@ pub(super) fn check(document: &Document, findings: &mut Findings) {
             name,
             value: &target.value,
             is_cost: false,
+            is_measured: false,
             scope: Scope::Department.name(),
         };
         check_value(&subject, findings);
@@ -219,7 +170,7 @@ fn spelling(subject: &Subject, findings: &mut Findings) {
 fn unit(subject: &Subject, quantity: &Quantity, findings: &mut Findings) {
     let unit = quantity.unit.as_str();
     let (name, value) = (subject.name, text(subject));
-    let is_money = MONEY_UNITS.contains(&unit);
+    let is_money = is_money(unit);
     match kind_of(name) {
         Kind::Satisfaction | Kind::Rate if !unit.is_empty() && unit != "%" => {
             report(
@@ -250,14 +201,25 @@ fn unit(subject: &Subject, quantity: &Quantity, findings: &mut Findings) {
         }
         _ => {}
     }
-    if unit.is_empty() {
+    let counted = subject.is_measured || kind_of(name) != Kind::Other;
+    if unit.is_empty() && counted {
+        report(
+            findings,
+            subject,
+            BARE_NUMBER,
+            format!("指标“{name}”的指标值“{value}”只有数字，没有计量单位"),
+        )
+        .hint(format!(
+            "write what is counted or measured, e.g. “{value}次”, “{value}%”, “{value}万元”"
+        ));
+    } else if unit.is_empty() {
         report(
             findings,
             subject,
             MISSING_UNIT,
             format!("指标“{name}”的指标值“{value}”没有计量单位"),
         );
-    } else if !KNOWN_UNITS.contains(&unit) {
+    } else if !units::KNOWN.contains(&unit) && !is_money {
         report(
             findings,
             subject,
@@ -281,17 +243,19 @@ fn range(subject: &Subject, quantity: &Quantity, findings: &mut Findings) {
         );
     }
     let kind = kind_of(name);
-    if kind == Kind::Satisfaction && percent {
+    if kind == Kind::Satisfaction && (percent || quantity.unit.is_empty()) {
         let too_low = quantity.number < Decimal::from(SATISFACTION_FLOOR);
-        if too_low || quantity.number > hundred || matches!(quantity.op, Op::AtMost | Op::Below) {
+        let not_floor = !matches!(quantity.op, Op::AtLeast | Op::Above);
+        if too_low || quantity.number > hundred || not_floor || quantity.number == hundred {
             report(
                 findings,
                 subject,
                 SATISFACTION_RANGE,
                 format!(
-                    "满意度指标“{name}”的目标“{value}”不在{SATISFACTION_FLOOR}%–100%的下限范围内"
+                    "满意度指标“{name}”的目标“{value}”不是{SATISFACTION_FLOOR}%–100%之间的下限"
                 ),
-            );
+            )
+            .hint("a satisfaction target is a floor below 100%, e.g. ≥90%: a survey never finds everyone satisfied");
             return;
         }
     }
@@ -312,7 +276,7 @@ fn range(subject: &Subject, quantity: &Quantity, findings: &mut Findings) {
 
 fn cost(subject: &Subject, quantity: &Quantity, findings: &mut Findings) {
     let (name, value) = (subject.name, text(subject));
-    let is_money = MONEY_UNITS.contains(&quantity.unit.as_str());
+    let is_money = is_money(&quantity.unit);
     if is_money && matches!(quantity.op, Op::AtLeast | Op::Above) {
         let message = format!("成本指标“{name}”的目标“{value}”是下限，成本应设上限");
         report(findings, subject, COST_NOT_CAPPED, message)
@@ -384,12 +348,40 @@ mod tests {
     fn numbers_need_a_unit() {
         assert_eq!(
             found(("产出指标", "数量指标", "专题课题调研次数", "12")),
-            ["missing-unit"]
+            ["bare-number"]
         );
         assert_eq!(
             found(("满意度指标", "服务对象满意度指标", "代表满意度", "≥95")),
+            ["bare-number"]
+        );
+        assert_eq!(
+            found(("效益指标", "社会效益指标", "服务水平", "3")),
             ["missing-unit"]
         );
+        assert!(found(("产出指标", "数量指标", "专题课题调研次数", "12次")).is_empty());
+    }
+
+    #[test]
+    fn the_units_of_real_tables_are_known() {
+        for value in [
+            "≥12处",
+            "≥1.8万人",
+            "≥3座",
+            "≥20公里",
+            "≥500亩",
+            "≥30户",
+            "≥4期",
+            "≥6场",
+            "≤550元/人",
+        ] {
+            let row = ("产出指标", "数量指标", "建设数量", value);
+            let row = if value.contains('元') {
+                ("产出指标", "成本指标", "人均成本", value)
+            } else {
+                row
+            };
+            assert!(found(row).is_empty(), "{value}: {:?}", found(row));
+        }
     }
 
     #[test]
@@ -412,6 +404,18 @@ mod tests {
             ["satisfaction-range"]
         );
         assert!(found(("满意度指标", "服务对象满意度指标", "群众满意度", "≥80%")).is_empty());
+        for not_a_floor in ["=100%", "100%", "≥100%", "＝１００％", "95%"] {
+            assert_eq!(
+                found((
+                    "满意度指标",
+                    "服务对象满意度指标",
+                    "群众满意度",
+                    not_a_floor
+                )),
+                ["satisfaction-range"],
+                "{not_a_floor}"
+            );
+        }
         assert_eq!(
             found(("满意度指标", "服务对象满意度指标", "群众满意度", "≥５０％")),
             ["satisfaction-range"]

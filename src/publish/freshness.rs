@@ -76,21 +76,29 @@ impl Freshness {
     }
 
     /// The digest of a document's inputs: its form's digest, the build
-    /// date, where the data file stands and its bytes.
-    pub fn inputs(&self, form: &str, relative: &Path, bytes: &[u8]) -> String {
+    /// date, where the data file stands, its bytes, and the bytes of its
+    /// previous year's file (which the history rules read).
+    pub fn inputs(&self, form: &str, relative: &Path, bytes: &[u8], last_year: &[u8]) -> String {
         let mut digest = Sha256::new();
         field(&mut digest, self.forms.get(form).unwrap_or(&self.base));
         field(&mut digest, self.source_date.as_bytes());
         field(&mut digest, relative.to_string_lossy().as_bytes());
         field(&mut digest, bytes);
+        field(&mut digest, last_year);
         super::outputs::hex(&digest.finalize())
     }
 
     /// The stamp of a document whose data file has these bytes, when its
     /// outputs were made from exactly these inputs and are intact on disk.
-    pub fn fresh(&self, state: &State, relative: &Path, bytes: &[u8]) -> Option<Stamp> {
+    pub fn fresh(
+        &self,
+        state: &State,
+        relative: &Path,
+        bytes: &[u8],
+        last_year: &[u8],
+    ) -> Option<Stamp> {
         verified(state, relative)
-            .filter(|stamp| stamp.inputs == self.inputs(&stamp.form, relative, bytes))
+            .filter(|stamp| stamp.inputs == self.inputs(&stamp.form, relative, bytes, last_year))
     }
 }
 
@@ -141,27 +149,25 @@ mod tests {
     fn a_template_edit_changes_only_its_form_s_documents() {
         let before = Freshness::new(&TemplateStore::built_in(), b"fonts", None);
         let after = Freshness::new(&store_with("{# edited #}"), b"fonts", None);
-        let inputs = |f: &Freshness, form| f.inputs(form, Path::new("a.yaml"), b"data");
+        let inputs = |f: &Freshness, form| f.inputs(form, Path::new("a.yaml"), b"data", b"");
         assert_ne!(inputs(&before, "national"), inputs(&after, "national"));
         assert_eq!(inputs(&before, "wuxi-rd"), inputs(&after, "wuxi-rd"));
     }
 
     #[test]
-    fn fonts_date_place_and_data_all_count() {
+    fn fonts_date_place_data_and_last_year_all_count() {
         let store = TemplateStore::built_in();
         let one = Freshness::new(&store, b"fonts", None);
-        let inputs = one.inputs("national", Path::new("a.yaml"), b"data");
+        let of = |f: &Freshness, file: &str, data: &[u8], last: &[u8]| {
+            f.inputs("national", Path::new(file), data, last)
+        };
+        let inputs = of(&one, "a.yaml", b"data", b"");
         let other_fonts = Freshness::new(&store, b"other", None);
         let dated = Freshness::new(&store, b"fonts", Date::from_unix_seconds(0));
-        assert_ne!(
-            inputs,
-            other_fonts.inputs("national", Path::new("a.yaml"), b"data")
-        );
-        assert_ne!(
-            inputs,
-            dated.inputs("national", Path::new("a.yaml"), b"data")
-        );
-        assert_ne!(inputs, one.inputs("national", Path::new("b.yaml"), b"data"));
-        assert_ne!(inputs, one.inputs("national", Path::new("a.yaml"), b"datb"));
+        assert_ne!(inputs, of(&other_fonts, "a.yaml", b"data", b""));
+        assert_ne!(inputs, of(&dated, "a.yaml", b"data", b""));
+        assert_ne!(inputs, of(&one, "b.yaml", b"data", b""));
+        assert_ne!(inputs, of(&one, "a.yaml", b"datb", b""));
+        assert_ne!(inputs, of(&one, "a.yaml", b"data", b"last year"));
     }
 }
