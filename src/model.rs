@@ -162,6 +162,20 @@ impl Document {
     }
 }
 
+impl Document {
+    /// How many spending items it sets targets for: its projects, or where
+    /// its form has no project tables (东莞), its other tasks and their amounts.
+    pub fn spending_items(&self) -> usize {
+        match self.projects.len() {
+            0 => self
+                .department_target
+                .as_ref()
+                .map_or(0, |t| t.other_tasks.len()),
+            projects => projects,
+        }
+    }
+}
+
 impl Unit {
     /// An amount in this unit, in `to`.
     pub fn convert(self, amount: rust_decimal::Decimal, to: Unit) -> rust_decimal::Decimal {

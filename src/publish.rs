@@ -26,9 +26,9 @@ use crate::check::{Forms, Previous, check_with_history, load_forms, previous_yea
 use crate::contract::{json_schema, published_json, schema_file, skeleton, view};
 use crate::diag::Diagnostic;
 use crate::load::{Source, data_files, load_files, load_source, read};
-use crate::model::{Date, Document};
+use crate::model::{Date, Document, Unit};
 use crate::render::{Page, Renderer};
-use crate::site::{Entry, render_index};
+use crate::site::{Entry, render_index, wan_yuan};
 use crate::templates::{TemplateStore, slash_path};
 use crate::typeset::worker::{Limits, Pool, Worker};
 use crate::typeset::{PhaseTimes, Setup, Typesetter};
@@ -571,6 +571,7 @@ impl Builder<'_> {
         let page = Page {
             date: self.date_of(&source.document).to_string(),
             index: index_href(&source.relative),
+            pdf: pdf_href(&source.relative),
         };
         let form = &source.document.form.value;
         let fields = self
@@ -666,6 +667,15 @@ fn index_href(relative: &Path) -> String {
     format!("{}{INDEX}", "../".repeat(depth))
 }
 
+/// The link from a document's web page to its PDF, which stands beside it.
+fn pdf_href(relative: &Path) -> String {
+    relative
+        .with_extension("pdf")
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// How the index lists a published document.
 fn index_entry(document: &Document, outputs: &Outputs) -> Entry {
     let [pdf, html, json] = EXTENSIONS.map(|e| outputs.href(e));
@@ -673,10 +683,10 @@ fn index_entry(document: &Document, outputs: &Outputs) -> Entry {
         year: document.year.value,
         department: document.department.value.clone(),
         title: document.title.value.clone(),
-        projects: document.projects.len(),
+        projects: document.spending_items(),
         total: document
             .total_amount()
-            .map(|(amount, unit)| format!("{amount} {}", unit.as_str())),
+            .map(|(amount, unit)| wan_yuan(unit.convert(amount, Unit::TenThousandYuan))),
         pdf,
         html,
         json,

@@ -41,6 +41,8 @@ pub struct Page {
     pub date: String,
     /// The site index, relative to the document's web page.
     pub index: String,
+    /// The document's PDF, relative to its web page.
+    pub pdf: String,
 }
 
 /// The template engine for one run, shared by all documents.
@@ -67,7 +69,64 @@ fn environment() -> Result<Environment<'static>, Error> {
     env.remove_filter("safe");
     env.remove_filter("escape");
     env.remove_filter("e");
+    env.add_filter("words", |text: &str| words(text));
     Ok(env)
+}
+
+/// Brackets whose contents a title's line must not be cut in.
+const BRACKETS: &[(char, char)] = &[
+    ('（', '）'),
+    ('(', ')'),
+    ('《', '》'),
+    ('〔', '〕'),
+    ('【', '】'),
+];
+
+/// A text as the words a line may break between, for titles: the word
+/// segmenter's words (a dictionary of Chinese), with a bracketed part kept
+/// whole, a number kept with the 年/月/日 after it, spaces and punctuation
+/// kept with the word before them, and a word of one hanzi too: the
+/// dictionary cuts 办公室 and 委员会 into 办公|室 and 委员|会, and a title's
+/// one-hanzi words are such suffixes (市, 会, 室, 表). Joined, they are the
+/// text.
+pub fn words(text: &str) -> Vec<String> {
+    let segmenter = icu_segmenter::WordSegmenter::new_auto(Default::default());
+    let breaks: Vec<usize> = segmenter.segment_str(text).collect();
+    let mut words: Vec<String> = Vec::new();
+    let mut open: Vec<char> = Vec::new();
+    for pair in breaks.windows(2) {
+        let piece = &text[pair[0]..pair[1]];
+        let first = piece.chars().next().unwrap_or(' ');
+        let joins_previous = !open.is_empty()
+            || first.is_whitespace()
+            || "、，。；：）)》〕】".contains(first)
+            || ("年月日".contains(first)
+                && words
+                    .last()
+                    .is_some_and(|w| w.ends_with(|c: char| c.is_ascii_digit())))
+            || (is_one_hanzi(piece) && words.last().is_some_and(|w| w.ends_with(is_hanzi)));
+        match words.last_mut() {
+            Some(last) if joins_previous => last.push_str(piece),
+            _ => words.push(piece.to_owned()),
+        }
+        for c in piece.chars() {
+            if let Some((_, close)) = BRACKETS.iter().find(|(o, _)| *o == c) {
+                open.push(*close);
+            } else if open.last() == Some(&c) {
+                open.pop();
+            }
+        }
+    }
+    words
+}
+
+fn is_hanzi(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '\u{20000}'..='\u{3134f}')
+}
+
+fn is_one_hanzi(piece: &str) -> bool {
+    let mut chars = piece.chars();
+    chars.next().is_some_and(is_hanzi) && chars.next().is_none()
 }
 
 impl Renderer {
@@ -122,6 +181,7 @@ impl Renderer {
         let page = Page {
             date: "2022-01-01".to_owned(),
             index: "index.html".to_owned(),
+            pdf: "document.pdf".to_owned(),
         };
         for full in [true, false] {
             let view = probe(&contract.fields, full);
@@ -238,6 +298,26 @@ mod tests {
         assert_eq!(typst_string(r#"a"b\c"#), r#""a\"b\\c""#);
         assert_eq!(typst_string("x\ny\u{1}"), r#""x\ny\u{1}""#);
         assert_eq!(typst_string("#[$]{{x}}"), "\"#[$]{{x}}\"");
+    }
+
+    #[test]
+    fn titles_are_cut_between_words_only() {
+        let cut =
+            words("无锡市人民代表大会常务委员会办公室（本级）2022年部门单位整体支出预算绩效目标表");
+        assert_eq!(
+            cut.concat(),
+            "无锡市人民代表大会常务委员会办公室（本级）2022年部门单位整体支出预算绩效目标表"
+        );
+        assert!(cut.iter().any(|w| w.contains("办公室")), "{cut:?}");
+        assert!(cut.iter().any(|w| w.contains("委员会")), "{cut:?}");
+        assert!(cut.iter().any(|w| w.contains("（本级）")), "{cut:?}");
+        assert!(cut.iter().any(|w| w.contains("2022年")), "{cut:?}");
+        assert!(
+            !cut.iter().any(|w| w.ends_with("目") || w.ends_with("办公")),
+            "{cut:?}"
+        );
+        let spaced = words("2022 年东莞市人民代表大会常务委员会 办公室部门");
+        assert!(spaced.iter().any(|w| w.ends_with("委员会 ")), "{spaced:?}");
     }
 
     #[test]

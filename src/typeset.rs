@@ -4,6 +4,7 @@
 //! template files; each document only brings its rendered `main.typ`.
 
 mod fonts;
+mod web;
 pub mod worker;
 mod world;
 
@@ -179,7 +180,7 @@ impl Typesetter {
         }
         let main = file_id(MAIN).ok_or_else(|| SetupError::BadPath(MAIN.to_owned()))?;
         let library = Library::builder()
-            .with_features([Feature::Html].into_iter().collect())
+            .with_features([Feature::Html, Feature::A11yExtras].into_iter().collect())
             .build();
         Ok(Self {
             shared: Shared {
@@ -244,7 +245,7 @@ impl Typesetter {
         });
         Ok(Typeset {
             pdf: pdf.map_err(problems)?,
-            html: html.map_err(problems)?,
+            html: web::for_every_reader(&html.map_err(problems)?),
             pages: paged.pages().len(),
             times,
         })

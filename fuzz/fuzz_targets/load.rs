@@ -41,6 +41,7 @@ fuzz_target!(|data: &[u8]| {
     let page = Page {
         date: "2022-01-01".to_owned(),
         index: "index.html".to_owned(),
+        pdf: "t.pdf".to_owned(),
     };
     if let Some(contract) = forms.get(&document.form.value) {
         let view = view(document, &parsed.extras, &contract.fields);

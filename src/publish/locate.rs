@@ -164,7 +164,7 @@ mod tests {
     #[test]
     fn a_generated_line_is_traced_to_its_template_line() {
         let store = TemplateStore::built_in();
-        let generated = r#"  table.cell(colspan: 2, label[项目名称]), "会议经费", label[主管部门], table.cell(colspan: (1), "无锡市人大"),"#;
+        let generated = r#"    row-label(colspan: 2)[项目名称], data-cell("会议经费"), row-label[主管部门], data-cell(colspan: 1, "无锡市人大"),"#;
         let (file, line) = template_line(&store, "wuxi-rd", generated).unwrap();
         assert!(file.origin.ends_with("forms/wuxi-rd/main.typ.j2"));
         let text = String::from_utf8_lossy(&file.bytes);
@@ -172,7 +172,7 @@ mod tests {
             text.lines()
                 .nth(line as usize - 1)
                 .unwrap()
-                .contains("label[项目名称]")
+                .contains("row-label(colspan: 2)[项目名称]")
         );
     }
 

@@ -180,11 +180,21 @@ fn is_foreign(out: &Path) -> bool {
 mod tests {
     use super::*;
 
-    fn scratch(name: &str) -> PathBuf {
+    /// A folder of the system's temporary folder, removed with what the
+    /// test put in and beside it when the test ends.
+    struct Scratch(PathBuf);
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn scratch(name: &str) -> Scratch {
         let dir = std::env::temp_dir().join(format!("jixiao-state-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        dir
+        Scratch(dir)
     }
 
     #[test]
@@ -199,7 +209,7 @@ mod tests {
     #[test]
     fn a_second_build_is_refused_and_told_who_holds_the_folder() {
         let dir = scratch("lock");
-        let out = dir.join("out");
+        let out = dir.0.join("out");
         let first = State::open(&out, "build", "pid 1, jixiao build").unwrap();
         match State::open(&out, "build", "pid 2") {
             Err(StateError::Busy { holder, .. }) => assert_eq!(holder, "pid 1, jixiao build"),
@@ -212,9 +222,11 @@ mod tests {
     #[test]
     fn a_folder_of_other_files_is_not_taken_over() {
         let dir = scratch("foreign");
-        std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+        let out = dir.0.join("site");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join("notes.txt"), "mine").unwrap();
         assert!(matches!(
-            State::open(&dir, "build", "x"),
+            State::open(&out, "build", "x"),
             Err(StateError::NotOurs { .. })
         ));
     }
@@ -222,7 +234,7 @@ mod tests {
     #[test]
     fn temporary_files_are_written_outside_the_output_folder_and_swept() {
         let dir = scratch("temp");
-        let out = dir.join("out");
+        let out = dir.0.join("out");
         let state = State::open(&out, "build", "x").unwrap();
         std::fs::write(state_dir(&out).join(TEMP).join("left-over"), "draft").unwrap();
         state.write_atomic(&out.join("a/b.pdf"), b"pdf").unwrap();

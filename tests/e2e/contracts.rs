@@ -172,6 +172,7 @@ impl Pipeline {
         let page = Page {
             date: "2023-01-01".to_owned(),
             index: "index.html".to_owned(),
+            pdf: "t.pdf".to_owned(),
         };
         let built = self
             .renderer

@@ -69,6 +69,7 @@ fn publish(text: &str) -> Result<Published, String> {
     let page = Page {
         date: "2022-01-01".to_owned(),
         index: "index.html".to_owned(),
+        pdf: "t.pdf".to_owned(),
     };
     let fields = &forms.get("national").unwrap().fields;
     let main = renderer
@@ -96,7 +97,9 @@ fn pdf_to_text(pdf: &[u8]) -> String {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("t.pdf");
     std::fs::write(&path, pdf).unwrap();
-    pdf_content(&path)
+    let text = pdf_content(&path);
+    let _ = std::fs::remove_dir_all(&dir);
+    text
 }
 
 /// Text made of metacharacters of every language the pipeline speaks.

@@ -16,4 +16,5 @@ mod render;
 mod review;
 mod robust;
 mod site;
+mod typography;
 mod world;

@@ -144,12 +144,14 @@ fn html_pages_are_standalone_chinese_pages() {
     let html = std::fs::read_to_string(built().out.join("2022/dongguan-rd.html")).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"), "{}", &html[..80]);
     assert!(html.contains(r#"<html lang="zh-CN">"#));
-    assert!(html.contains("<title>2022 年东莞市"));
+    assert!(html.contains(
+        "<title>2022年东莞市人民代表大会常务委员会办公室部门整体支出绩效目标批复情况</title>"
+    ));
     assert!(html.contains(r#"<meta name="viewport""#));
     assert!(html.contains("<style>") && html.contains("@media print"));
     assert!(html.contains("<th"), "no header cells");
     assert!(html.contains("rowspan=") && html.contains("colspan="));
-    assert!(html.contains(r#"<div class="table-wrap">"#));
+    assert!(html.contains(r#"<div class="table-wrap" tabindex="0" role="region" aria-label="#));
 }
 
 #[test]

@@ -22,6 +22,7 @@ fn rendered(data: &str) -> String {
     let page = Page {
         date: "2022-06-30".to_owned(),
         index: "../index.html".to_owned(),
+        pdf: "doc.pdf".to_owned(),
     };
     Renderer::new(&store, &forms)
         .unwrap()

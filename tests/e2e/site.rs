@@ -138,9 +138,26 @@ fn the_index_lists_every_department_and_every_link_resolves() {
     }
     assert!(
         index.contains("2022年度")
-            && index.contains("921.83 万元")
+            && index.contains(r#"data-label="金额（万元）">921.83<"#)
+            && index.contains(r#"data-label="金额（万元）">296.00<"#)
             && index.contains(r#"type="search""#)
     );
+    for (department, projects) in [
+        ("承德市人大常委会", 8),
+        ("东莞市人民代表大会常务委员会办公室", 4),
+        ("攀枝花市仁和区人大常委会办公室", 6),
+        ("上海市松江区人民代表大会常务委员会办公室", 5),
+        ("无锡市人民代表大会常务委员会办公室", 10),
+    ] {
+        let row = index
+            .split("<tr ")
+            .find(|row| row.contains(&format!(r#"data-label="部门（单位）">{department}<"#)))
+            .unwrap_or_else(|| panic!("no row for {department}"));
+        assert!(
+            row.contains(&format!(r#"data-label="项目数">{projects}<"#)),
+            "{department}: {row}"
+        );
+    }
     let links = hrefs(&index);
     assert_eq!(links.len(), 6 * 4, "{links:?}");
     for link in &links {
@@ -148,7 +165,7 @@ fn the_index_lists_every_department_and_every_link_resolves() {
     }
     let page = std::fs::read_to_string(out.join("2022/dongguan-rd.html")).unwrap();
     let back: Vec<String> = hrefs(&page);
-    assert_eq!(back, ["../index.html"]);
+    assert_eq!(back, ["../index.html", "dongguan-rd.pdf"]);
     assert!(out.join("2022").join(&back[0]).is_file());
 }
 

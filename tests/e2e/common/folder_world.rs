@@ -26,7 +26,7 @@ impl FolderWorld {
         let main =
             RootedPath::new(VirtualRoot::Project, VirtualPath::new("/main.typ").unwrap()).intern();
         let library = Library::builder()
-            .with_features([Feature::Html].into_iter().collect())
+            .with_features([Feature::Html, Feature::A11yExtras].into_iter().collect())
             .build();
         Self {
             root: root.to_owned(),

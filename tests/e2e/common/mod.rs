@@ -161,7 +161,7 @@ pub fn pdf_content(pdf: &Path) -> String {
         .join("\n")
 }
 
-fn is_page_number(line: &str) -> bool {
+pub fn is_page_number(line: &str) -> bool {
     line.trim()
         .strip_prefix("— ")
         .and_then(|l| l.strip_suffix(" —"))
