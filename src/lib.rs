@@ -16,6 +16,7 @@ pub mod model;
 pub mod node;
 pub mod publish;
 pub mod render;
+pub mod serve;
 pub mod site;
 pub mod synth;
 pub mod templates;

@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Result;
@@ -58,6 +60,44 @@ enum Command {
         memory_limit: u64,
         /// The date of documents whose data states none, as Unix seconds
         /// (the reproducible-builds convention; `make publish` sets it).
+        #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECONDS")]
+        source_date_epoch: Option<i64>,
+        /// Build only the K-th of N shares of the documents (counted from
+        /// 1), for a build spread over N machines writing one output folder;
+        /// `jixiao index` then writes the index and checksums.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<publish::Shard>,
+    },
+    /// Builds, then rebuilds what changed whenever a data file, template or
+    /// font is saved, showing each build's errors at their lines; stop it
+    /// with Ctrl-C.
+    Watch {
+        #[command(flatten)]
+        project: ProjectArgs,
+        /// The output folder.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Also serve the output folder on http://127.0.0.1:PORT, each page
+        /// reloading itself after a build (0 picks a free port).
+        #[arg(long, value_name = "PORT")]
+        serve: Option<u16>,
+        /// Documents typeset at once (0: one per core).
+        #[arg(long, short, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=64))]
+        jobs: u16,
+        /// As for `build`: documents' date when their data states none.
+        #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECONDS")]
+        source_date_epoch: Option<i64>,
+    },
+    /// Writes the index and checksums of an output folder the shards of a
+    /// build (`build --shard K/N`) have written, and removes what no
+    /// current data file published.
+    Index {
+        #[command(flatten)]
+        project: ProjectArgs,
+        /// The output folder the shards wrote.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// As for `build`: documents' date when their data states none.
         #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECONDS")]
         source_date_epoch: Option<i64>,
     },
@@ -289,6 +329,50 @@ fn run(cli: Cli) -> Result<bool> {
             }
             Ok(!found.iter().any(Diagnostic::is_error))
         }
+        Command::Watch {
+            project,
+            out,
+            serve,
+            jobs,
+            source_date_epoch,
+        } => {
+            let options = BuildOptions {
+                holder: holder(&out),
+                out,
+                jobs: usize::from(jobs),
+                source_date: source_date_epoch.map(source_date).transpose()?,
+                worker: std::env::current_exe()?,
+                ..BuildOptions::default()
+            };
+            let builds = Arc::new(AtomicU64::new(0));
+            if let Some(port) = serve {
+                let port = jixiao::serve::start(options.out.clone(), port, builds.clone())?;
+                println!(
+                    "serving {} on http://127.0.0.1:{port}/",
+                    options.out.display()
+                );
+            }
+            publish::watch(
+                &project.project(),
+                &options,
+                &mut |summary| {
+                    report(summary, false);
+                    builds.fetch_add(1, Ordering::Relaxed);
+                },
+                &|| true,
+            )?;
+            Ok(true)
+        }
+        Command::Index {
+            project,
+            out,
+            source_date_epoch,
+        } => {
+            let source_date = source_date_epoch.map(source_date).transpose()?;
+            let summary = publish::index(&project.project(), &out, source_date, &holder(&out))?;
+            report(&summary, false);
+            Ok(summary.succeeded())
+        }
         Command::Worker { memory_limit } => {
             worker::serve(memory_limit)?;
             Ok(true)
@@ -303,8 +387,10 @@ fn run(cli: Cli) -> Result<bool> {
             time_limit,
             memory_limit,
             source_date_epoch,
+            shard,
         } => {
             let options = BuildOptions {
+                shard,
                 holder: holder(&out),
                 out,
                 force,
@@ -323,18 +409,23 @@ fn run(cli: Cli) -> Result<bool> {
                 progress.inc(1);
             })?;
             progress.finish_and_clear();
-            let found: Vec<Diagnostic> = summary.diagnostics().cloned().collect();
-            print_findings(&found);
-            print_waived(&found);
-            if timings {
-                print_timings(&summary);
-            }
-            print_summary(&summary);
-            if let Some(error) = &summary.site_error {
-                eprintln!("error: {error}");
-            }
+            report(&summary, timings);
             Ok(summary.succeeded())
         }
+    }
+}
+
+/// A build's findings, its timings if asked, and its one-line summary.
+fn report(summary: &Summary, timings: bool) {
+    let found: Vec<Diagnostic> = summary.diagnostics().cloned().collect();
+    print_findings(&found);
+    print_waived(&found);
+    if timings {
+        print_timings(summary);
+    }
+    print_summary(summary);
+    if let Some(error) = &summary.site_error {
+        eprintln!("error: {error}");
     }
 }
 

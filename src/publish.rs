@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 pub use outputs::{CHECKSUMS, INDEX, Published};
+pub use plan::Shard;
 pub use state::{StateError, state_dir};
 
 use crate::check::{Forms, Previous, check_with_history, load_forms, previous_year_path};
@@ -69,6 +70,9 @@ pub struct BuildOptions {
     pub worker: PathBuf,
     /// How the lock file describes this build to another that finds it busy.
     pub holder: String,
+    /// Build only this share of the documents, leaving the index, the
+    /// checksums and the other shares' files to `jixiao index`.
+    pub shard: Option<Shard>,
 }
 
 /// What happened to one document.
@@ -280,59 +284,304 @@ pub fn build(
 ) -> anyhow::Result<Summary> {
     let started = Instant::now();
     let store = load_templates(project)?;
+    let found = found_files(project)?;
+    let state = State::open(&options.out, &lock_name(options.shard), &options.holder)?;
+    let session = Session::new(project, options, store)?;
+    let mut summary = session.run(&state, found, on_progress)?;
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// The data files of the project, within the limit of a run.
+fn found_files(project: &Project) -> anyhow::Result<crate::load::Found> {
     let found = data_files(&project.data)?;
     anyhow::ensure!(
         found.files.len() <= MAX_DOCUMENTS,
         "the data folder has {} data files; a run builds at most {MAX_DOCUMENTS}: split it into several folders",
         found.files.len()
     );
+    Ok(found)
+}
+
+/// The lock a build takes: one per shard, so that shards run at once.
+fn lock_name(shard: Option<Shard>) -> String {
+    shard.map_or_else(
+        || "build".to_owned(),
+        |s| format!("{}{}-of-{}", state::SHARD_LOCK, s.index, s.count),
+    )
+}
+
+/// What a build needs besides the data: the templates, forms, fonts and
+/// worker processes. `jixiao watch` keeps one while only data changes, so
+/// that its workers stay warm.
+struct Session<'o> {
+    project: Project,
+    options: &'o BuildOptions,
+    store: TemplateStore,
+    forms: Forms,
+    renderer: Renderer,
+    typesetter: Typesetter,
+    pool: Pool,
+}
+
+impl<'o> Session<'o> {
+    fn new(
+        project: &Project,
+        options: &'o BuildOptions,
+        store: TemplateStore,
+    ) -> anyhow::Result<Self> {
+        let setup = Setup::new(&store, &project.font_dirs).context("cannot set up Typst")?;
+        let typesetter = Typesetter::new(&setup).context("cannot set up Typst")?;
+        let pool = Pool::new(options.worker.clone(), &setup, options.limits);
+        let forms = load_forms(&store)?;
+        let renderer = renderer(&store, &forms)?;
+        Ok(Self {
+            project: project.clone(),
+            options,
+            store,
+            forms,
+            renderer,
+            typesetter,
+            pool,
+        })
+    }
+
+    /// Builds the documents of `found` that are not up to date (this
+    /// shard's, with `--shard`) and, for a whole build, finishes the site.
+    fn run(
+        &self,
+        state: &State,
+        found: crate::load::Found,
+        on_progress: &(dyn Fn(usize) + Sync),
+    ) -> anyhow::Result<Summary> {
+        let data = &self.project.data;
+        let mut plan = plan::plan(data, found.files);
+        let mut refused = found.refused;
+        if let Some(shard) = self.options.shard {
+            let held = |path: &Path| shard.holds(&relative_to(data, path));
+            plan.documents.retain(|p| shard.holds(&p.relative));
+            plan.refused.retain(|d| held(&d.file));
+            refused.retain(|d| held(&d.file));
+        }
+        let builder = Builder {
+            store: &self.store,
+            forms: &self.forms,
+            renderer: &self.renderer,
+            freshness: Freshness::new(
+                &self.store,
+                self.typesetter.font_identity(),
+                self.options.source_date,
+            ),
+            typesetter: &self.typesetter,
+            state,
+            options: self.options,
+            data,
+        };
+        let mut documents = batch::run(
+            self.options.jobs,
+            &plan.documents,
+            &self.pool,
+            on_progress,
+            |worker, planned| builder.build_file(worker, planned),
+        )?;
+        documents.extend(
+            refused
+                .into_iter()
+                .chain(plan.refused)
+                .map(|d| builder.refused(d)),
+        );
+        documents.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut summary = Summary {
+            documents,
+            ..Summary::default()
+        };
+        if self.options.shard.is_none() {
+            finish_site(&self.store, state, data, &mut summary);
+        }
+        Ok(summary)
+    }
+}
+
+/// What changed in a project while `watch` waited.
+enum Change {
+    Data,
+    Templates,
+}
+
+/// Builds, then builds again whenever a data file or template changes,
+/// until `keep_going` says stop; `on_build` gets each build's summary. A
+/// change to data rebuilds only the documents it touches, in the same warm
+/// worker processes; a change to the templates or fonts starts afresh.
+pub fn watch(
+    project: &Project,
+    options: &BuildOptions,
+    on_build: &mut dyn FnMut(&Summary),
+    keep_going: &dyn Fn() -> bool,
+) -> anyhow::Result<()> {
+    let state = State::open(&options.out, &lock_name(options.shard), &options.holder)?;
+    while keep_going() {
+        let session = Session::new(project, options, load_templates(project)?)?;
+        loop {
+            let started = Instant::now();
+            let seen = snapshot(project);
+            let mut summary = session.run(&state, found_files(project)?, &|_| {})?;
+            summary.seconds = started.elapsed().as_secs_f64();
+            on_build(&summary);
+            match wait_for_change(project, &seen, keep_going) {
+                Some(Change::Data) => continue,
+                Some(Change::Templates) => break,
+                None => return Ok(()),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The modification time and size of every file under the project's data,
+/// templates and font folders, by path.
+type Snapshot = std::collections::BTreeMap<PathBuf, (std::time::SystemTime, u64)>;
+
+fn snapshot(project: &Project) -> (Snapshot, Snapshot) {
+    let scan = |dirs: &mut dyn Iterator<Item = &Path>| -> Snapshot {
+        dirs.flat_map(|dir| walkdir::WalkDir::new(dir).follow_links(true))
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .filter_map(|e| {
+                let meta = e.metadata().ok()?;
+                Some((e.into_path(), (meta.modified().ok()?, meta.len())))
+            })
+            .collect()
+    };
+    let mut others = project
+        .templates
+        .iter()
+        .map(PathBuf::as_path)
+        .chain(project.font_dirs.iter().map(PathBuf::as_path));
+    (
+        scan(&mut std::iter::once(project.data.as_path())),
+        scan(&mut others),
+    )
+}
+
+/// Polls the project every tenth of a second until something changed, or
+/// `keep_going` says stop (`None`). Polling needs no watcher thread or
+/// platform API, and a tenth of a second is below what a person notices.
+fn wait_for_change(
+    project: &Project,
+    seen: &(Snapshot, Snapshot),
+    keep_going: &dyn Fn() -> bool,
+) -> Option<Change> {
+    while keep_going() {
+        std::thread::sleep(Duration::from_millis(100));
+        let now = snapshot(project);
+        if now.1 != seen.1 {
+            return Some(Change::Templates);
+        }
+        if now.0 != seen.0 {
+            return Some(Change::Data);
+        }
+    }
+    None
+}
+
+/// Leaves the output folder holding exactly the documents' outputs, the
+/// index and the checksums.
+fn finish_site(store: &TemplateStore, state: &State, data: &Path, summary: &mut Summary) {
+    let kept: Vec<PathBuf> = summary
+        .documents
+        .iter()
+        .map(|d| relative_to(data, &d.path))
+        .collect();
+    summary.removed = sweep(state, &kept, &summary.documents);
+    summary.site_error = write_site(store, state, &summary.documents)
+        .err()
+        .map(|e| format!("{e:#}"));
+}
+
+/// Assembles the site from the outputs the shards of a build wrote into
+/// `out`: the index and checksums, as a single build would write them, and
+/// the outputs of documents whose data file is gone removed. A document no
+/// shard has built from its current data is an error naming it; what an
+/// earlier build published for it stays listed if it is intact, as in a
+/// build where it failed.
+pub fn index(
+    project: &Project,
+    out: &Path,
+    source_date: Option<Date>,
+    holder: &str,
+) -> anyhow::Result<Summary> {
+    let started = Instant::now();
+    let store = load_templates(project)?;
+    let found = data_files(&project.data)?;
     let plan = plan::plan(&project.data, found.files);
-    let state = State::open(&options.out, "build", &options.holder)?;
+    let state = State::open(out, "index", holder)?;
     let setup = Setup::new(&store, &project.font_dirs).context("cannot set up Typst")?;
     let typesetter = Typesetter::new(&setup).context("cannot set up Typst")?;
-    let pool = Pool::new(options.worker.clone(), &setup, options.limits);
-    let forms = load_forms(&store)?;
-    let renderer = renderer(&store, &forms)?;
-    let builder = Builder {
-        store: &store,
-        forms,
-        renderer,
-        freshness: Freshness::new(&store, typesetter.font_identity(), options.source_date),
-        typesetter: &typesetter,
-        state: &state,
-        options,
-        data: &project.data,
-    };
-    let mut documents = batch::run(
-        options.jobs,
-        &plan.documents,
-        &pool,
-        on_progress,
-        |worker, planned| builder.build_file(worker, planned),
-    )?;
-    documents.extend(
-        found
-            .refused
-            .into_iter()
-            .chain(plan.refused)
-            .map(|d| builder.refused(d)),
-    );
+    let freshness = Freshness::new(&store, typesetter.font_identity(), source_date);
+    let mut documents: Vec<DocReport> = plan
+        .documents
+        .iter()
+        .map(|planned| assembled(&freshness, &state, planned))
+        .collect();
+    documents.extend(found.refused.into_iter().chain(plan.refused).map(|d| {
+        let relative = relative_to(&project.data, &d.file);
+        kept_as_failed(&state, &relative, Some(d))
+    }));
     documents.sort_by(|a, b| a.path.cmp(&b.path));
     let mut summary = Summary {
         documents,
         ..Summary::default()
     };
-    let kept: Vec<PathBuf> = summary
-        .documents
-        .iter()
-        .map(|d| relative_to(&project.data, &d.path))
-        .collect();
-    summary.removed = sweep(&state, &kept, &summary.documents);
-    summary.site_error = write_site(&store, &state, &summary.documents)
-        .err()
-        .map(|e| format!("{e:#}"));
+    finish_site(&store, &state, &project.data, &mut summary);
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// A document as its shard left it: up to date, or failed.
+fn assembled(freshness: &Freshness, state: &State, planned: &Planned) -> DocReport {
+    let fresh = read(&planned.path).ok().and_then(|bytes| {
+        freshness.fresh(
+            state,
+            &planned.relative,
+            &bytes,
+            &last_year_bytes(&planned.path),
+        )
+    });
+    match fresh {
+        Some(stamp) => replay(&planned.path, stamp),
+        None => {
+            let shards = "the shard that builds it (`jixiao build --shard K/N`) did not build it from its current data, or failed";
+            let missing = Diagnostic::error(
+                &planned.path,
+                crate::model::Loc::default(),
+                "not-built",
+                shards,
+            )
+            .with_hint("run that shard again, or a whole `jixiao build`, then `jixiao index`");
+            kept_as_failed(state, &planned.relative, Some(missing))
+        }
+    }
+}
+
+/// A document that failed: what an earlier build published for it stays,
+/// if it is intact.
+fn kept_as_failed(state: &State, relative: &Path, diagnostic: Option<Diagnostic>) -> DocReport {
+    let previous = freshness::verified(state, relative);
+    DocReport {
+        path: diagnostic
+            .as_ref()
+            .map(|d| d.file.clone())
+            .unwrap_or_default(),
+        outcome: Outcome::Failed,
+        diagnostics: diagnostic.into_iter().collect(),
+        times: PhaseTimes::default(),
+        rest: Duration::ZERO,
+        published: previous
+            .as_ref()
+            .map(|s| s.published.clone())
+            .unwrap_or_default(),
+        entry: previous.map(|s| s.entry),
+    }
 }
 
 fn relative_to(data: &Path, path: &Path) -> PathBuf {
@@ -434,8 +683,8 @@ fn load_templates(project: &Project) -> anyhow::Result<TemplateStore> {
 /// What every document of a run shares.
 struct Builder<'a> {
     store: &'a TemplateStore,
-    forms: Forms,
-    renderer: Renderer,
+    forms: &'a Forms,
+    renderer: &'a Renderer,
     freshness: Freshness,
     typesetter: &'a Typesetter,
     state: &'a State,
@@ -450,7 +699,7 @@ impl Builder<'_> {
             Err(diagnostic) => self.failed(planned, vec![*diagnostic]),
             Ok(bytes) => match self.fresh(&planned.path, &planned.relative, &bytes) {
                 Some(stamp) => replay(&planned.path, stamp),
-                None => match load_source(self.data, &planned.path, &bytes, &self.forms) {
+                None => match load_source(self.data, &planned.path, &bytes, self.forms) {
                     Ok(source) => self.build_one(worker, planned, &source, &bytes),
                     Err(found) => self.failed(planned, found),
                 },
@@ -485,15 +734,8 @@ impl Builder<'_> {
         }
         DocReport {
             path: planned.path.clone(),
-            outcome: Outcome::Failed,
             diagnostics,
-            times: PhaseTimes::default(),
-            rest: Duration::ZERO,
-            published: previous
-                .as_ref()
-                .map(|s| s.published.clone())
-                .unwrap_or_default(),
-            entry: previous.map(|s| s.entry),
+            ..kept_as_failed(self.state, &planned.relative, None)
         }
     }
 
@@ -515,13 +757,13 @@ impl Builder<'_> {
     ) -> DocReport {
         let document = &source.document;
         let mut diagnostics = source.warnings.clone();
-        let previous = previous_year(&source.path, &self.forms);
+        let previous = previous_year(&source.path, self.forms);
         let previous = previous.as_ref().map(|(path, parsed)| Previous {
             path,
             document: &parsed.document,
         });
         diagnostics
-            .extend(check_with_history(&source.path, document, &self.forms, previous).into_all());
+            .extend(check_with_history(&source.path, document, self.forms, previous).into_all());
         if diagnostics.iter().any(Diagnostic::is_error) {
             return self.failed(planned, diagnostics);
         }

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use typst::diag::{SourceDiagnostic, Warned};
-use typst::foundations::Smart;
+use typst::foundations::{Dict, IntoValue, Smart};
 use typst::layout::{Frame, FrameItem};
 use typst::syntax::Source;
 use typst::utils::LazyHash;
@@ -179,12 +179,10 @@ impl Typesetter {
             files.insert(id, Served::new(id, bytes, path.ends_with(".typ")));
         }
         let main = file_id(MAIN).ok_or_else(|| SetupError::BadPath(MAIN.to_owned()))?;
-        let library = Library::builder()
-            .with_features([Feature::Html, Feature::A11yExtras].into_iter().collect())
-            .build();
         Ok(Self {
             shared: Shared {
-                library: LazyHash::new(library),
+                paged: LazyHash::new(library(PAGED)),
+                web: LazyHash::new(library(WEB)),
                 fonts,
                 files,
                 main,
@@ -222,34 +220,74 @@ impl Typesetter {
     /// has, content that HTML export would drop. A published document must be
     /// exactly what the data says.
     pub fn typeset(&self, main: &str) -> Result<Typeset, Vec<Problem>> {
+        let source = Source::new(self.shared.main, main.to_owned());
         let world = DocWorld {
             shared: &self.shared,
-            main: Source::new(self.shared.main, main.to_owned()),
+            library: &self.shared.paged,
+            main: source.clone(),
+        };
+        let web_world = DocWorld {
+            library: &self.shared.web,
+            main: source,
+            ..world
         };
         let mut times = PhaseTimes::default();
+        let problems = |errors| to_problems(&world, errors);
         let paged = timed(&mut times.compile_paged, || {
             typst::compile::<PagedDocument>(&world)
         });
         let paged = finish(&world, paged)?;
         missing_glyphs(&paged).map_or(Ok(()), Err)?;
-        let html_doc = timed(&mut times.compile_html, || {
-            typst::compile::<HtmlDocument>(&world)
-        });
-        let html_doc = finish(&world, html_doc)?;
-        let problems = |errors| to_problems(&world, errors);
         let pdf = timed(&mut times.export_pdf, || {
             typst_pdf::pdf(&paged, &pdf_options())
+        })
+        .map_err(problems)?;
+        let pages = paged.pages().len();
+        // The laid-out pages go before the web page is compiled, and with
+        // them, for a long document, the memoized layouts that hold them:
+        // the peak is one compilation's, not both's.
+        drop(paged);
+        if pages >= LONG_DOCUMENT {
+            typst::comemo::evict(0);
+        }
+        let html_doc = timed(&mut times.compile_html, || {
+            typst::compile::<HtmlDocument>(&web_world)
         });
+        let html_doc = finish(&web_world, html_doc)?;
         let html = timed(&mut times.export_html, || {
             typst_html::html(&html_doc, &typst_html::HtmlOptions::default())
         });
         Ok(Typeset {
-            pdf: pdf.map_err(problems)?,
+            pdf,
             html: web::for_every_reader(&html.map_err(problems)?),
-            pages: paged.pages().len(),
+            pages,
             times,
         })
     }
+}
+
+/// Pages from which a document's memoized layouts are dropped once its PDF
+/// is written: they would be used by no other document, and a 1,000-page
+/// document's take a gigabyte.
+const LONG_DOCUMENT: usize = 100;
+
+/// The `sys.inputs` key that tells the templates which output they are
+/// compiled for, and its values.
+pub const TARGET_INPUT: &str = "jixiao-target";
+const PAGED: &str = "paged";
+const WEB: &str = "html";
+
+/// The standard library for documents compiled for `target`. The templates
+/// read the target from `sys.inputs` once, where `target()` would need a
+/// `context` block in every helper, re-evaluated wherever it is laid out:
+/// that cost a tenth of the layout time.
+fn library(target: &str) -> Library {
+    let mut inputs = Dict::new();
+    inputs.insert(TARGET_INPUT.into(), target.into_value());
+    Library::builder()
+        .with_features([Feature::Html, Feature::A11yExtras].into_iter().collect())
+        .with_inputs(inputs)
+        .build()
 }
 
 /// Archival and accessible: PDF/A-2b and PDF/UA-1, tagged. These are the

@@ -38,12 +38,18 @@ pub enum StateError {
 pub struct State {
     dir: PathBuf,
     out: PathBuf,
+    /// Starts the names of this build's temporary files: builds of several
+    /// shards write into one state folder at once, from machines whose
+    /// process ids may be the same.
+    temp_prefix: String,
     /// Held for the life of the build: the OS releases it if the build dies.
     _lock: File,
     next_temp: AtomicU64,
 }
 
 const LOCK: &str = "lock";
+/// How the locks of shards start (`shard-2-of-3`): several are held at once.
+pub const SHARD_LOCK: &str = "shard-";
 const STAMPS: &str = "stamps";
 const TEMP: &str = "tmp";
 
@@ -92,6 +98,7 @@ impl State {
         let state = Self {
             dir,
             out: out.to_owned(),
+            temp_prefix: format!("{lock_name}-"),
             _lock: lock,
             next_temp: AtomicU64::new(0),
         };
@@ -121,10 +128,11 @@ impl State {
             std::fs::create_dir_all(dir)?;
         }
         let number = self.next_temp.fetch_add(1, Ordering::Relaxed);
-        let temporary = self
-            .dir
-            .join(TEMP)
-            .join(format!("{}-{number}", std::process::id()));
+        let temporary = self.dir.join(TEMP).join(format!(
+            "{}{}-{number}",
+            self.temp_prefix,
+            std::process::id()
+        ));
         let written = std::fs::write(&temporary, bytes).and_then(|()| {
             std::fs::rename(&temporary, path).map_err(|e| {
                 if e.kind() == std::io::ErrorKind::CrossesDevices {
@@ -145,11 +153,20 @@ impl State {
     }
 
     /// Removes what an interrupted or failed build left in the temporary
-    /// folder: this build holds the lock, so no other build is writing there.
+    /// folder: all of it for a build of the whole folder, which no other
+    /// build writes meanwhile; for a shard, what a build under its own lock
+    /// left, as other shards may be writing theirs.
     fn sweep_temp(&self) {
+        let shard = self.temp_prefix.starts_with(SHARD_LOCK);
         if let Ok(entries) = std::fs::read_dir(self.dir.join(TEMP)) {
             for entry in entries.flatten() {
-                let _ = std::fs::remove_file(entry.path());
+                let ours = entry
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(&self.temp_prefix);
+                if ours || !shard {
+                    let _ = std::fs::remove_file(entry.path());
+                }
             }
         }
     }
@@ -235,17 +252,22 @@ mod tests {
     fn temporary_files_are_written_outside_the_output_folder_and_swept() {
         let dir = scratch("temp");
         let out = dir.0.join("out");
-        let state = State::open(&out, "build", "x").unwrap();
-        std::fs::write(state_dir(&out).join(TEMP).join("left-over"), "draft").unwrap();
+        let state = State::open(&out, "shard-1-of-3", "x").unwrap();
+        std::fs::write(state_dir(&out).join(TEMP).join("shard-1-of-3-1-0"), "draft").unwrap();
+        std::fs::write(state_dir(&out).join(TEMP).join("shard-2-of-3-1-0"), "busy").unwrap();
         state.write_atomic(&out.join("a/b.pdf"), b"pdf").unwrap();
         assert_eq!(std::fs::read(out.join("a/b.pdf")).unwrap(), b"pdf");
         drop(state);
-        let _again = State::open(&out, "build", "x").unwrap();
-        assert_eq!(
+        let again = State::open(&out, "shard-1-of-3", "x").unwrap();
+        let left = || -> Vec<_> {
             std::fs::read_dir(state_dir(&out).join(TEMP))
                 .unwrap()
-                .count(),
-            0
-        );
+                .map(|e| e.unwrap().file_name())
+                .collect()
+        };
+        assert_eq!(left(), ["shard-2-of-3-1-0"], "another shard's file stays");
+        drop(again);
+        let _whole = State::open(&out, "build", "x").unwrap();
+        assert!(left().is_empty(), "a whole build sweeps all");
     }
 }

@@ -16,6 +16,7 @@
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::Duration;
 
@@ -168,6 +169,10 @@ pub struct Pool {
     exe: PathBuf,
     setup: Vec<u8>,
     limits: Limits,
+    /// Worker processes a finished batch handed back, warm: `jixiao watch`
+    /// runs batch after batch, and a warm process typesets a changed
+    /// document from Typst's memoized work instead of from nothing.
+    idle: Mutex<Vec<Live>>,
 }
 
 impl Pool {
@@ -177,15 +182,24 @@ impl Pool {
             exe,
             setup: serde_json::to_vec(setup).unwrap_or_default(),
             limits,
+            idle: Mutex::new(Vec::new()),
         }
     }
 
-    /// A worker for one thread of the batch; its process starts with the
-    /// first document.
+    /// A worker for one thread of the batch: a process an earlier batch
+    /// handed back, or one that starts with the first document.
     pub fn worker(&self) -> Worker<'_> {
         Worker {
             pool: self,
-            live: None,
+            live: self.idle.lock().ok().and_then(|mut idle| idle.pop()),
+        }
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        if let Ok(idle) = self.idle.get_mut() {
+            idle.drain(..).for_each(Live::end);
         }
     }
 }
@@ -308,15 +322,25 @@ impl Worker<'_> {
 }
 
 impl Drop for Worker<'_> {
-    /// Closing its input ends a worker's loop; it is then reaped.
+    /// A working process goes back to the pool for the next batch.
     fn drop(&mut self) {
         if let Some(live) = self.live.take() {
-            let Live {
-                mut child, input, ..
-            } = live;
-            drop(input);
-            let _ = child.wait();
+            match self.pool.idle.lock() {
+                Ok(mut idle) => idle.push(live),
+                Err(_) => live.end(),
+            }
         }
+    }
+}
+
+impl Live {
+    /// Closing its input ends a worker's loop; it is then reaped.
+    fn end(self) {
+        let Live {
+            mut child, input, ..
+        } = self;
+        drop(input);
+        let _ = child.wait();
     }
 }
 

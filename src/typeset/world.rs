@@ -30,7 +30,9 @@ pub(super) struct Served {
 
 /// What all documents of a run share.
 pub(super) struct Shared {
-    pub library: LazyHash<Library>,
+    /// The library for PDF and the one for HTML (see `typeset::library`).
+    pub paged: LazyHash<Library>,
+    pub web: LazyHash<Library>,
     pub fonts: Fonts,
     pub files: HashMap<FileId, Served>,
     pub main: FileId,
@@ -39,6 +41,7 @@ pub(super) struct Shared {
 /// The world of one document.
 pub(super) struct DocWorld<'a> {
     pub shared: &'a Shared,
+    pub library: &'a LazyHash<Library>,
     pub main: Source,
 }
 
@@ -61,7 +64,7 @@ impl Served {
 
 impl World for DocWorld<'_> {
     fn library(&self) -> &LazyHash<Library> {
-        &self.shared.library
+        self.library
     }
 
     fn book(&self) -> &LazyHash<FontBook> {

@@ -15,6 +15,8 @@ mod publish;
 mod render;
 mod review;
 mod robust;
+mod shards;
 mod site;
 mod typography;
+mod watch;
 mod world;

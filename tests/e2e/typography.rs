@@ -257,3 +257,70 @@ fn headings_and_row_headers_are_tagged_as_such() {
         "项目名称, 主管部门, 开始时间, 完成时间 of 10 projects: {rows}"
     );
 }
+
+/// The lowest point of any text on each page but its page number, in
+/// points from the top, read back with `pdftotext -bbox`.
+fn text_bottoms(pdf: &Path) -> Vec<f64> {
+    let out = tool("pdftotext", &["-bbox", pdf.to_str().unwrap(), "-"]);
+    let html = String::from_utf8(out.stdout).unwrap();
+    let y_max = |word: &str| -> f64 {
+        word.split(r#"yMax=""#)
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap()
+    };
+    html.split("<page")
+        .skip(1)
+        .map(|page| {
+            let words: Vec<&str> = page.split("<word").skip(1).collect();
+            let number = words.iter().map(|w| y_max(w)).fold(0.0, f64::max);
+            words
+                .iter()
+                .map(|w| y_max(w))
+                .filter(|&y| y < number - 1.0)
+                .fold(0.0, f64::max)
+        })
+        .collect()
+}
+
+/// A table kept whole because its height bound said it fits (lib/gov.typ,
+/// `table-height-bounds`) would run past the foot of the page if the bound
+/// were wrong. No text of the seeds or of a synthetic corpus of every form
+/// goes below the text block (A4, 35 mm bottom margin).
+#[test]
+fn no_table_runs_past_the_foot_of_the_page() {
+    let data = scratch("typography-synth-data");
+    let run = jixiao(&[
+        "synth",
+        "--departments",
+        "30",
+        "--seed",
+        "7",
+        "--out",
+        data.to_str().unwrap(),
+    ]);
+    assert!(run.status.success());
+    let out = scratch("typography-synth-out");
+    let run = build_into(&data, &out, &[]);
+    assert!(run.status.success(), "{}", stderr_of(&run));
+    let foot = 841.89 - 35.0 * 72.0 / 25.4 + 1.0;
+    let mut pdfs: Vec<PathBuf> = SEEDS.iter().map(|s| pdf(s)).collect();
+    pdfs.extend(
+        files(&out)
+            .into_iter()
+            .filter(|(name, _)| name.ends_with(".pdf"))
+            .map(|(name, _)| out.join(name)),
+    );
+    assert!(pdfs.len() > 30);
+    for pdf in pdfs {
+        for (page, bottom) in text_bottoms(&pdf).into_iter().enumerate() {
+            assert!(
+                bottom <= foot,
+                "{} p.{}: text down to {bottom:.1} pt, the text block ends at {foot:.1}",
+                pdf.display(),
+                page + 1
+            );
+        }
+    }
+}
