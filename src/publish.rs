@@ -321,6 +321,7 @@ struct Session<'o> {
     forms: Forms,
     renderer: Renderer,
     typesetter: Typesetter,
+    freshness: Freshness,
     pool: Pool,
 }
 
@@ -335,6 +336,7 @@ impl<'o> Session<'o> {
         let pool = Pool::new(options.worker.clone(), &setup, options.limits);
         let forms = load_forms(&store)?;
         let renderer = renderer(&store, &forms)?;
+        let freshness = Freshness::new(&store, typesetter.font_identity(), options.source_date);
         Ok(Self {
             project: project.clone(),
             options,
@@ -342,6 +344,7 @@ impl<'o> Session<'o> {
             forms,
             renderer,
             typesetter,
+            freshness,
             pool,
         })
     }
@@ -367,11 +370,7 @@ impl<'o> Session<'o> {
             store: &self.store,
             forms: &self.forms,
             renderer: &self.renderer,
-            freshness: Freshness::new(
-                &self.store,
-                self.typesetter.font_identity(),
-                self.options.source_date,
-            ),
+            freshness: &self.freshness,
             typesetter: &self.typesetter,
             state,
             options: self.options,
@@ -442,25 +441,20 @@ pub fn watch(
 type Snapshot = std::collections::BTreeMap<PathBuf, (std::time::SystemTime, u64)>;
 
 fn snapshot(project: &Project) -> (Snapshot, Snapshot) {
-    let scan = |dirs: &mut dyn Iterator<Item = &Path>| -> Snapshot {
-        dirs.flat_map(|dir| walkdir::WalkDir::new(dir).follow_links(true))
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file())
-            .filter_map(|e| {
-                let meta = e.metadata().ok()?;
-                Some((e.into_path(), (meta.modified().ok()?, meta.len())))
-            })
-            .collect()
-    };
-    let mut others = project
-        .templates
-        .iter()
-        .map(PathBuf::as_path)
-        .chain(project.font_dirs.iter().map(PathBuf::as_path));
-    (
-        scan(&mut std::iter::once(project.data.as_path())),
-        scan(&mut others),
-    )
+    let others = project.templates.iter().chain(&project.font_dirs);
+    (scan([&project.data]), scan(others))
+}
+
+fn scan<'p>(dirs: impl IntoIterator<Item = &'p PathBuf>) -> Snapshot {
+    dirs.into_iter()
+        .flat_map(|dir| walkdir::WalkDir::new(dir).follow_links(true))
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| {
+            let meta = e.metadata().ok()?;
+            Some((e.into_path(), (meta.modified().ok()?, meta.len())))
+        })
+        .collect()
 }
 
 /// Polls the project every tenth of a second until something changed, or
@@ -524,8 +518,8 @@ pub fn index(
         .map(|planned| assembled(&freshness, &state, planned))
         .collect();
     documents.extend(found.refused.into_iter().chain(plan.refused).map(|d| {
-        let relative = relative_to(&project.data, &d.file);
-        kept_as_failed(&state, &relative, Some(d))
+        let previous = freshness::verified(&state, &relative_to(&project.data, &d.file));
+        failed_report(d.file.clone(), vec![d], previous)
     }));
     documents.sort_by(|a, b| a.path.cmp(&b.path));
     let mut summary = Summary {
@@ -558,22 +552,23 @@ fn assembled(freshness: &Freshness, state: &State, planned: &Planned) -> DocRepo
                 shards,
             )
             .with_hint("run that shard again, or a whole `jixiao build`, then `jixiao index`");
-            kept_as_failed(state, &planned.relative, Some(missing))
+            let previous = freshness::verified(state, &planned.relative);
+            failed_report(planned.path.clone(), vec![missing], previous)
         }
     }
 }
 
-/// A document that failed: what an earlier build published for it stays,
-/// if it is intact.
-fn kept_as_failed(state: &State, relative: &Path, diagnostic: Option<Diagnostic>) -> DocReport {
-    let previous = freshness::verified(state, relative);
+/// A document that failed, with what an earlier build published for it
+/// (`previous`, its outputs verified intact), which stays published.
+fn failed_report(
+    path: PathBuf,
+    diagnostics: Vec<Diagnostic>,
+    previous: Option<Stamp>,
+) -> DocReport {
     DocReport {
-        path: diagnostic
-            .as_ref()
-            .map(|d| d.file.clone())
-            .unwrap_or_default(),
+        path,
         outcome: Outcome::Failed,
-        diagnostics: diagnostic.into_iter().collect(),
+        diagnostics,
         times: PhaseTimes::default(),
         rest: Duration::ZERO,
         published: previous
@@ -685,7 +680,7 @@ struct Builder<'a> {
     store: &'a TemplateStore,
     forms: &'a Forms,
     renderer: &'a Renderer,
-    freshness: Freshness,
+    freshness: &'a Freshness,
     typesetter: &'a Typesetter,
     state: &'a State,
     options: &'a BuildOptions,
@@ -732,11 +727,7 @@ impl Builder<'_> {
                 &stale.published,
             );
         }
-        DocReport {
-            path: planned.path.clone(),
-            diagnostics,
-            ..kept_as_failed(self.state, &planned.relative, None)
-        }
+        failed_report(planned.path.clone(), diagnostics, previous)
     }
 
     /// A data file that cannot be built at all (see [`plan`]).

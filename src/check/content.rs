@@ -16,7 +16,7 @@ use super::catalogue::{
 use super::{Findings, Scope, tables, units};
 use crate::diag::excerpt;
 use crate::model::{
-    Document, IndicatorTable, IndicatorValue, Located, Op, Project, Shape, Text, Unit,
+    Document, IndicatorTable, IndicatorValue, Loc, Located, Op, Project, Shape, Text, Unit,
 };
 
 pub(super) fn check(document: &Document, findings: &mut Findings) {
@@ -369,11 +369,7 @@ fn copied(document: &Document, findings: &mut Findings) {
             continue;
         }
         if let Some((first, _)) = projects[..index].iter().find(|(_, other)| other == own) {
-            let at = project
-                .indicators
-                .columns
-                .first()
-                .map_or(project.name.loc, |c| c.loc);
+            let at = table_place(&project.indicators, project);
             findings
                 .add(
                     COPIED_TABLE,
@@ -390,11 +386,7 @@ fn copied(document: &Document, findings: &mut Findings) {
         };
         let own = rows(&extra.table);
         if !own.is_empty() && own == rows(&project.indicators) {
-            let at = extra
-                .table
-                .columns
-                .first()
-                .map_or(project.name.loc, |c| c.loc);
+            let at = table_place(&extra.table, project);
             findings
                 .add(
                     LONG_TERM_EQUALS_ANNUAL,
@@ -406,6 +398,12 @@ fn copied(document: &Document, findings: &mut Findings) {
                 .about(project.name.value.as_str());
         }
     }
+}
+
+/// Where a finding about a whole table of `project` is placed: its column
+/// headings, or the project's name when it has none.
+fn table_place(table: &IndicatorTable, project: &Project) -> Loc {
+    table.columns.first().map_or(project.name.loc, |c| c.loc)
 }
 
 #[cfg(test)]
