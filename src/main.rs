@@ -355,9 +355,11 @@ fn run(cli: Cli) -> Result<bool> {
             publish::watch(
                 &project.project(),
                 &options,
+                // Counted before it is reported: whoever reads the report
+                // (a person, a test) then finds the new version served.
                 &mut |summary| {
-                    report(summary, false);
                     builds.fetch_add(1, Ordering::Relaxed);
+                    report(summary, false);
                 },
                 &|| true,
             )?;

@@ -285,7 +285,7 @@ fn text_bottoms(pdf: &Path) -> Vec<f64> {
 }
 
 /// A table kept whole because its height bound said it fits (lib/gov.typ,
-/// `table-height-bounds`) would run past the foot of the page if the bound
+/// `table-rows`) would run past the foot of the page if the bound
 /// were wrong. No text of the seeds or of a synthetic corpus of every form
 /// goes below the text block (A4, 35 mm bottom margin).
 #[test]
@@ -323,4 +323,184 @@ fn no_table_runs_past_the_foot_of_the_page() {
             );
         }
     }
+}
+
+/// The 二级 groups of the long tables below: marker in each row's name, 二级
+/// label, 一级 label. Each row is named 项目P<marker>第N行, so that a page's
+/// text tells which rows of which table it holds.
+const LONG_TABLE_GROUPS: [(&str, &str, &str); 4] = [
+    ("数量", "数量指标", "产出指标"),
+    ("质量", "质量指标", "产出指标"),
+    ("效益", "社会效益指标", "效益指标"),
+    ("满意", "服务对象满意度指标", "满意度指标"),
+];
+
+/// A `national` disclosure of 24 projects whose tables run from one page to
+/// two and a half, with groups of 1 to 17 rows, so that their ends fall
+/// everywhere on a page.
+fn long_tables() -> String {
+    let mut yaml = String::from(
+        "form: national\nyear: 2023\ndate: 2023-02-20\ntitle: 某市测试局2023年度预算绩效目标\n\
+         department: 某市测试局\npreamble:\n  - 本文件检验长表格的分页。\nprojects:\n",
+    );
+    for p in 1..=24 {
+        let sizes = [3 + p * 7 % 13, 2 + p * 11 % 17, 1 + p * 5 % 9, 1 + p % 3];
+        yaml += &format!(
+            "  - name: 测试项目{p}\n    goal: 完成测试项目{p}的年度任务{}。\n    indicators:\n      columns: [年度指标值]\n      groups:\n",
+            "，保障各项工作".repeat(p % 5)
+        );
+        let mut family = "";
+        for ((marker, level2, level1), size) in LONG_TABLE_GROUPS.iter().zip(sizes) {
+            if *level1 != family {
+                yaml += &format!("        - name: {level1}\n          groups:\n");
+                family = level1;
+            }
+            yaml += &format!("            - name: {level2}\n              items:\n");
+            for n in 1..=size {
+                let value = if *marker == "满意" {
+                    "≥90%".to_owned()
+                } else {
+                    format!("≥{n}项")
+                };
+                yaml += &format!(
+                    "                - {{name: 项目{p}{marker}第{n}行, values: [{value}]}}\n"
+                );
+            }
+        }
+    }
+    yaml
+}
+
+/// Each page's text with all white space taken out.
+fn squeezed_pages(pdf: &Path) -> Vec<String> {
+    pdf_text(pdf)
+        .split('\u{c}')
+        .map(|page| page.chars().filter(|c| !c.is_whitespace()).collect())
+        .collect()
+}
+
+/// The rows of each project on each page: (project, marker) → rows, by page.
+fn rows_by_page(pages: &[String]) -> Vec<std::collections::BTreeMap<(u32, &'static str), usize>> {
+    pages
+        .iter()
+        .map(|page| {
+            let mut rows = std::collections::BTreeMap::new();
+            for (marker, ..) in LONG_TABLE_GROUPS {
+                for part in page.split("项目").skip(1) {
+                    let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
+                    if part[digits.len()..].starts_with(marker) {
+                        *rows.entry((digits.parse().unwrap(), marker)).or_default() += 1;
+                    }
+                }
+            }
+            rows
+        })
+        .collect()
+}
+
+fn long_tables_pdf() -> &'static PathBuf {
+    static PDF: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PDF.get_or_init(|| {
+        let data = scratch("typography-long-data");
+        std::fs::create_dir_all(data.join("2023")).unwrap();
+        std::fs::write(data.join("2023/long.yaml"), long_tables()).unwrap();
+        let out = scratch("typography-long-out");
+        let run = build_into(&data, &out, &[]);
+        assert!(run.status.success(), "{}", stderr_of(&run));
+        out.join("2023/long.pdf")
+    })
+}
+
+/// A table that runs on to another page takes at least four of its rows
+/// there: official documents move rows rather than leave one to three
+/// alone on a page (Typst has no widow control for rows; lib/gov.typ
+/// `glue-tail`).
+#[test]
+fn no_table_continues_onto_a_page_for_fewer_than_four_rows() {
+    let by_page = rows_by_page(&squeezed_pages(long_tables_pdf()));
+    let mut continued = 0;
+    for project in 1..=24 {
+        let on_page: Vec<usize> = by_page
+            .iter()
+            .map(|rows| {
+                rows.iter()
+                    .filter(|((p, _), _)| *p == project)
+                    .map(|(_, n)| n)
+                    .sum()
+            })
+            .collect();
+        let pages: Vec<usize> = (0..on_page.len()).filter(|&i| on_page[i] > 0).collect();
+        assert!(!pages.is_empty(), "项目{project} printed no rows");
+        if pages.len() > 1 {
+            continued += 1;
+            let last = *pages.last().unwrap();
+            assert!(
+                on_page[last] >= 4,
+                "项目{project}: {} rows alone on p.{}",
+                on_page[last],
+                last + 1
+            );
+        }
+    }
+    assert!(
+        continued >= 8,
+        "only {continued} tables run on to another page"
+    );
+}
+
+/// A 一级 or 二级 group that runs on to another page is named on that page:
+/// it is set in chunks that each keep to one page and carry its labels
+/// (lib/gov.typ `group-chunks`); where a table is kept whole, one cell.
+#[test]
+fn every_page_names_the_groups_of_the_rows_on_it() {
+    let pages = squeezed_pages(long_tables_pdf());
+    let by_page = rows_by_page(&pages);
+    // 效益指标 is also the end of 社会效益指标.
+    let named = |page: &str, label: &str| {
+        page.matches(label).count()
+            - if label == "效益指标" {
+                page.matches("社会效益指标").count()
+            } else {
+                0
+            }
+    };
+    for (number, (page, rows)) in pages.iter().zip(&by_page).enumerate() {
+        for (_, label, _) in &LONG_TABLE_GROUPS[..3] {
+            let tables = rows.keys().filter(|(_, m)| group_of(m).1 == *label).count();
+            assert!(
+                named(page, label) >= tables,
+                "p.{}: rows of {tables} tables' {label} but {} labels: {page}",
+                number + 1,
+                named(page, label)
+            );
+        }
+        for label in ["产出指标", "效益指标"] {
+            let mut tables: Vec<u32> = rows
+                .keys()
+                .filter(|(_, m)| group_of(m).2 == label)
+                .map(|(p, _)| *p)
+                .collect();
+            tables.dedup();
+            assert!(
+                named(page, label) >= tables.len(),
+                "p.{}: rows of {} tables' {label} but {} labels: {page}",
+                number + 1,
+                tables.len(),
+                named(page, label)
+            );
+        }
+    }
+    let split = LONG_TABLE_GROUPS
+        .iter()
+        .flat_map(|(m, ..)| (1..=24).map(move |p| (p, *m)))
+        .filter(|key| by_page.iter().filter(|rows| rows.contains_key(key)).count() > 1)
+        .count();
+    assert!(split >= 4, "only {split} groups run on to another page");
+}
+
+fn group_of(marker: &str) -> (&'static str, &'static str, &'static str) {
+    *LONG_TABLE_GROUPS
+        .iter()
+        .find(|(m, ..)| *m == marker)
+        .unwrap()
 }

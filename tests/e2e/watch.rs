@@ -121,7 +121,8 @@ fn the_preview_server_serves_the_site_and_its_pages_reload_after_a_build() {
     assert!(page.starts_with("HTTP/1.1 200 OK"), "{page}");
     assert!(page.contains("/__jixiao/version") && page.contains("东莞市"));
     assert!(get(port, "/").contains("预算绩效目标公开"));
-    assert!(get(port, "/__jixiao/version").ends_with("\r\n\r\n1"));
+    let version = get(port, "/__jixiao/version");
+    assert!(version.ends_with("\r\n\r\n1"), "{version}");
     assert!(get(port, "/../../etc/passwd").starts_with("HTTP/1.1 404"));
     child.kill().unwrap();
     child.wait().unwrap();
