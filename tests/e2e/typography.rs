@@ -41,6 +41,7 @@ const COLUMN_HEADINGS: [&str; 4] = ["一级指标", "序号", "名称", "绩效�
 fn a_continued_table_names_itself_at_the_top_of_every_continuation_page() {
     let mut continued = 0;
     for seed in SEEDS {
+        let headings = bookmarks(&pdf(seed));
         for (number, page) in pages(&pdf(seed)).iter().enumerate() {
             let first = &page[0];
             assert!(
@@ -55,6 +56,17 @@ fn a_continued_table_names_itself_at_the_top_of_every_continuation_page() {
                 assert!(
                     top.contains("（续表）") && marks == 1,
                     "{seed} p.{}: （续表） off the top of the page: {page:?}",
+                    number + 1
+                );
+                // The table goes on here: its column header, not the next
+                // table's title, follows the line.
+                let next = page
+                    .iter()
+                    .position(|l| l.ends_with("（续表）"))
+                    .map(|i| &page[i + 1]);
+                assert!(
+                    next.is_some_and(|l| !headings.contains(l)),
+                    "{seed} p.{}: headed （续表） but the table ended on the page before: {page:?}",
                     number + 1
                 );
             }
