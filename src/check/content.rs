@@ -410,10 +410,6 @@ fn table_place(table: &IndicatorTable, project: &Project) -> Loc {
 mod tests {
     use crate::check::testing::*;
 
-    fn found(row: (&'static str, &'static str, &'static str, &'static str)) -> Vec<String> {
-        codes(&good_with(row))
-    }
-
     #[test]
     fn an_indicator_must_name_something() {
         for name in ["88", "20分", "人", "数量", "社会效益"] {
@@ -428,11 +424,12 @@ mod tests {
                 "产出指标"
             };
             assert!(
-                found((level1, level2, name, "≥3次")).contains(&"meaningless-indicator".to_owned()),
+                codes_with((level1, level2, name, "≥3次"))
+                    .contains(&"meaningless-indicator".to_owned()),
                 "{name}"
             );
         }
-        assert!(found(("产出指标", "数量指标", "培训人次", "≥300人次")).is_empty());
+        assert!(codes_with(("产出指标", "数量指标", "培训人次", "≥300人次")).is_empty());
     }
 
     #[test]
@@ -458,20 +455,20 @@ mod tests {
     #[test]
     fn a_timeliness_target_names_a_time() {
         assert_eq!(
-            found(("产出指标", "时效指标", "工程完工时间", "100")),
+            codes_with(("产出指标", "时效指标", "工程完工时间", "100")),
             ["bare-number", "timeliness-no-time"]
         );
         assert_eq!(
-            found(("产出指标", "时效指标", "工程完工时间", "完成")),
+            codes_with(("产出指标", "时效指标", "工程完工时间", "完成")),
             ["timeliness-no-time"]
         );
         for good in ["2022年12月底前", "≤30个工作日", "及时", "按时完成"] {
             assert!(
-                found(("产出指标", "时效指标", "工程完工时间", good)).is_empty(),
+                codes_with(("产出指标", "时效指标", "工程完工时间", good)).is_empty(),
                 "{good}"
             );
         }
-        assert!(found(("产出指标", "时效指标", "按时完成率", "≥95%")).is_empty());
+        assert!(codes_with(("产出指标", "时效指标", "按时完成率", "≥95%")).is_empty());
     }
 
     fn with_funds(rows: &[(&str, &str, &str, &str)], goal: &str) -> String {

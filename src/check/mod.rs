@@ -328,4 +328,11 @@ pub(crate) mod testing {
         rows.push(row);
         with_rows(&rows)
     }
+
+    /// The codes found in the good table with `row` added.
+    pub fn codes_with(
+        row: (&'static str, &'static str, &'static str, &'static str),
+    ) -> Vec<String> {
+        codes(&good_with(row))
+    }
 }

@@ -397,12 +397,13 @@ fn rows_by_page(pages: &[String]) -> Vec<std::collections::BTreeMap<(u32, &'stat
         .iter()
         .map(|page| {
             let mut rows = std::collections::BTreeMap::new();
-            for (marker, ..) in LONG_TABLE_GROUPS {
-                for part in page.split("项目").skip(1) {
-                    let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
-                    if part[digits.len()..].starts_with(marker) {
-                        *rows.entry((digits.parse().unwrap(), marker)).or_default() += 1;
-                    }
+            for part in page.split("项目").skip(1) {
+                let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
+                let rest = &part[digits.len()..];
+                if let Some((marker, ..)) =
+                    LONG_TABLE_GROUPS.iter().find(|(m, ..)| rest.starts_with(m))
+                {
+                    *rows.entry((digits.parse().unwrap(), *marker)).or_default() += 1;
                 }
             }
             rows
