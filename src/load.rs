@@ -273,7 +273,16 @@ fn syntax(path: &Path, text: &str) -> Result<Node, Box<Diagnostic>> {
             .with_hint("a long text can be split over lines with a YAML block scalar (`>-`)"),
         ));
     }
-    crate::node::parse(text, options()).map_err(|e| Box::new(yaml_diagnostic(path, &e)))
+    crate::node::parse(text, options()).map_err(|e| {
+        Box::new(match e {
+            crate::node::ParseError::Yaml(e) => yaml_diagnostic(path, &e),
+            tagged @ crate::node::ParseError::Tag { loc, .. } => {
+                Diagnostic::error(path, loc, "wrong-type", tagged.to_string()).with_hint(
+                    "remove the tag and write the text itself, as the approved document has it",
+                )
+            }
+        })
+    })
 }
 
 pub(crate) fn options() -> serde_saphyr::Options {

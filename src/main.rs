@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use anyhow::Result;
+use std::io::Write;
+
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use jixiao::check::RULES;
@@ -16,6 +18,22 @@ use jixiao::diag::{self, Diagnostic};
 use jixiao::model::Date;
 use jixiao::publish::{self, BuildOptions, Outcome, Project, Summary};
 use jixiao::typeset::worker::{self, Limits};
+
+/// Writes a line to standard output: one that is closed or full is an
+/// error with exit status 2, never a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        writeln!(std::io::stdout().lock(), $($arg)*).context("cannot write to standard output")
+    };
+}
+
+/// Writes a line to standard error, where nothing is left to report a
+/// failure to.
+macro_rules! tell {
+    ($($arg:tt)*) => {
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    };
+}
 
 /// Tells a typesetting worker's parent when it ran out of memory.
 #[global_allocator]
@@ -106,6 +124,8 @@ enum Command {
     Worker {
         #[arg(long)]
         memory_limit: u64,
+        #[arg(long)]
+        time_limit: u64,
     },
     /// Lists the rules `check` applies, with their codes.
     Rules,
@@ -171,6 +191,20 @@ enum Command {
     },
 }
 
+impl Command {
+    /// The memory this process may use: `--memory-limit` (the limit of each
+    /// worker, and so of the largest document) and an allowance for its
+    /// own work. A worker sets its own limit.
+    fn parent_memory(&self) -> Option<u64> {
+        let workers = match self {
+            Self::Worker { .. } => return None,
+            Self::Build { memory_limit, .. } => memory_limit << 20,
+            _ => Limits::default().memory,
+        };
+        Some(workers + jixiao::alloc::PARENT_ALLOWANCE)
+    }
+}
+
 #[derive(clap::Args)]
 struct TemplatesArg {
     /// A folder whose files override the built-in templates and forms.
@@ -210,11 +244,18 @@ impl ProjectArgs {
 
 fn main() -> ExitCode {
     quiet_on_closed_pipe();
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    if let Some(memory) = cli.command.parent_memory()
+        && let Err(error) = jixiao::alloc::bound_parent(memory)
+    {
+        tell!("error: cannot set jixiao's memory limit: {error}");
+        return ExitCode::from(2);
+    }
+    match run(cli) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(error) => {
-            eprintln!("error: {}", chain(&error));
+            tell!("error: {}", chain(&error));
             ExitCode::from(2)
         }
     }
@@ -252,11 +293,11 @@ fn run(cli: Cli) -> Result<bool> {
             out,
         } => {
             let written = jixiao::synth::write_corpus(departments, seed, &out)?;
-            println!("wrote {} data files under {}", written.len(), out.display());
+            say!("wrote {} data files under {}", written.len(), out.display())?;
             Ok(true)
         }
         Command::Rules => {
-            print_rules();
+            print_rules()?;
             Ok(true)
         }
         Command::Forms { templates } => {
@@ -265,7 +306,7 @@ fn run(cli: Cli) -> Result<bool> {
                     Origin::BuiltIn => "built in".to_owned(),
                     Origin::Project(path) => format!("from {}", path.display()),
                 };
-                println!("{:<24} {} ({origin})", contract.name, contract.description);
+                say!("{:<24} {} ({origin})", contract.name, contract.description)?;
             }
             Ok(true)
         }
@@ -276,10 +317,10 @@ fn run(cli: Cli) -> Result<bool> {
         } => {
             let forms = publish::forms(&templates.templates)?;
             match (form, out) {
-                (Some(name), _) => println!("{}", publish::schema(&forms, &name)?),
+                (Some(name), _) => say!("{}", publish::schema(&forms, &name)?)?,
                 (None, Some(dir)) => {
                     let written = publish::write_schemas(&forms, &dir)?;
-                    println!("wrote {written} schemas into {}", dir.display());
+                    say!("wrote {written} schemas into {}", dir.display())?;
                 }
                 (None, None) => anyhow::bail!("give --form NAME or --out DIR"),
             }
@@ -294,10 +335,10 @@ fn run(cli: Cli) -> Result<bool> {
         } => {
             let forms = publish::forms(&templates.templates)?;
             publish::new_data_file(&forms, &form, year, &schemas, &path)?;
-            println!(
+            say!(
                 "wrote {}; fill it in, then run `jixiao check`",
                 path.display()
-            );
+            )?;
             Ok(true)
         }
         Command::Check {
@@ -307,7 +348,7 @@ fn run(cli: Cli) -> Result<bool> {
         } => {
             let found = publish::check_project(&project.project(), &files)?;
             match format {
-                Format::Json => println!("{}", diag::to_json(&found)),
+                Format::Json => say!("{}", diag::to_json(&found))?,
                 Format::Sarif => {
                     let rules: Vec<diag::RuleInfo> = RULES
                         .iter()
@@ -317,14 +358,14 @@ fn run(cli: Cli) -> Result<bool> {
                             severity: r.severity,
                         })
                         .collect();
-                    println!(
+                    say!(
                         "{}",
                         diag::to_sarif(&found, &rules, env!("CARGO_PKG_VERSION"))
-                    );
+                    )?;
                 }
                 Format::Human => {
                     print_findings(&found);
-                    print_waived(&found);
+                    print_waived(&found)?;
                 }
             }
             Ok(!found.iter().any(Diagnostic::is_error))
@@ -347,10 +388,10 @@ fn run(cli: Cli) -> Result<bool> {
             let builds = Arc::new(AtomicU64::new(0));
             if let Some(port) = serve {
                 let port = jixiao::serve::start(options.out.clone(), port, builds.clone())?;
-                println!(
+                say!(
                     "serving {} on http://127.0.0.1:{port}/",
                     options.out.display()
-                );
+                )?;
             }
             publish::watch(
                 &project.project(),
@@ -359,7 +400,11 @@ fn run(cli: Cli) -> Result<bool> {
                 // (a person, a test) then finds the new version served.
                 &mut |summary| {
                     builds.fetch_add(1, Ordering::Relaxed);
-                    report(summary, false);
+                    let _ = report(summary, false);
+                },
+                &mut |error| {
+                    tell!("error: {}", chain(error));
+                    tell!("watching on: the last good build stays in place until the next save");
                 },
                 &|| true,
             )?;
@@ -372,11 +417,14 @@ fn run(cli: Cli) -> Result<bool> {
         } => {
             let source_date = source_date_epoch.map(source_date).transpose()?;
             let summary = publish::index(&project.project(), &out, source_date, &holder(&out))?;
-            report(&summary, false);
+            report(&summary, false)?;
             Ok(summary.succeeded())
         }
-        Command::Worker { memory_limit } => {
-            worker::serve(memory_limit)?;
+        Command::Worker {
+            memory_limit,
+            time_limit,
+        } => {
+            worker::serve(memory_limit, Duration::from_secs(time_limit))?;
             Ok(true)
         }
         Command::Build {
@@ -411,30 +459,34 @@ fn run(cli: Cli) -> Result<bool> {
                 progress.inc(1);
             })?;
             progress.finish_and_clear();
-            report(&summary, timings);
+            report(&summary, timings)?;
             Ok(summary.succeeded())
         }
     }
 }
 
 /// A build's findings, its timings if asked, and its one-line summary.
-fn report(summary: &Summary, timings: bool) {
+fn report(summary: &Summary, timings: bool) -> Result<()> {
     let found: Vec<Diagnostic> = summary.diagnostics().cloned().collect();
     print_findings(&found);
-    print_waived(&found);
+    print_waived(&found)?;
     if timings {
-        print_timings(summary);
+        print_timings(summary)?;
     }
-    print_summary(summary);
+    print_summary(summary)?;
     if let Some(error) = &summary.site_error {
-        eprintln!("error: {error}");
+        tell!("error: {error}");
     }
+    Ok(())
 }
 
 /// The date of documents that state none, from `SOURCE_DATE_EPOCH`.
 fn source_date(seconds: i64) -> Result<Date> {
-    Date::from_unix_seconds(seconds)
-        .ok_or_else(|| anyhow::anyhow!("SOURCE_DATE_EPOCH {seconds} is out of range"))
+    Date::from_unix_seconds(seconds).ok_or_else(|| {
+        anyhow::anyhow!(
+            "SOURCE_DATE_EPOCH {seconds} is not a date of the years 1 to 9999; give the Unix seconds of the documents' date (e.g. `date -d 2023-02-20 +%s`), or unset it"
+        )
+    })
 }
 
 /// How this build names itself to another that finds the output folder busy.
@@ -463,51 +515,53 @@ fn progress_bar() -> ProgressBar {
 fn print_findings(found: &[Diagnostic]) {
     let shown: Vec<&Diagnostic> = found.iter().filter(|d| !d.is_waived()).collect();
     for finding in &shown {
-        eprintln!("{finding}");
+        tell!("{finding}");
     }
     if !shown.is_empty() {
         let errors = shown.iter().filter(|d| d.is_error()).count();
-        eprintln!("{errors} errors, {} warnings", shown.len() - errors);
+        tell!("{errors} errors, {} warnings", shown.len() - errors);
     }
 }
 
-fn print_rules() {
+fn print_rules() -> Result<()> {
     for rule in RULES {
-        println!(
+        say!(
             "{:<24} {:<8} {:<13} {}",
             rule.code,
             rule.severity.to_string(),
             rule.family.name(),
             rule.summary
-        );
+        )?;
     }
+    Ok(())
 }
 
 /// Acknowledged findings, each with the reason its data file gives.
-fn print_waived(found: &[Diagnostic]) {
+fn print_waived(found: &[Diagnostic]) -> Result<()> {
     let waived: Vec<(&Diagnostic, &str)> = found
         .iter()
         .filter_map(|d| Some((d, d.waiver.as_deref()?)))
         .collect();
     if waived.is_empty() {
-        return;
+        return Ok(());
     }
-    println!("waived ({}):", waived.len());
+    say!("waived ({}):", waived.len())?;
     for (d, why) in waived {
-        println!(
+        say!(
             "  {}:{}: {}: {} — {why}",
             d.file.display(),
             d.loc,
             d.code,
             d.message,
-        );
+        )?;
     }
+    Ok(())
 }
 
 /// CPU time per phase, summed over all workers.
-fn print_timings(summary: &Summary) {
+fn print_timings(summary: &Summary) -> Result<()> {
     let (typst, rest) = summary.times();
-    println!(
+    say!(
         "timings (CPU s, all workers): typst compile {:.2} (paged {:.2}, html {:.2}), pdf export {:.2}, html export {:.2}, rest {:.2}",
         (typst.compile_paged + typst.compile_html).as_secs_f64(),
         typst.compile_paged.as_secs_f64(),
@@ -515,10 +569,11 @@ fn print_timings(summary: &Summary) {
         typst.export_pdf.as_secs_f64(),
         typst.export_html.as_secs_f64(),
         rest.as_secs_f64(),
-    );
+    )?;
+    Ok(())
 }
 
-fn print_summary(summary: &Summary) {
+fn print_summary(summary: &Summary) -> Result<()> {
     let failed: Vec<String> = summary
         .failed()
         .map(|d| d.path.display().to_string())
@@ -539,5 +594,12 @@ fn print_summary(summary: &Summary) {
     if !summary.removed.is_empty() {
         line.push_str(&format!(" (removed: {})", summary.removed.join(", ")));
     }
-    println!("{line}");
+    if !summary.left.is_empty() {
+        line.push_str(&format!(
+            " (left in place, not written by jixiao: {})",
+            summary.left.join(", ")
+        ));
+    }
+    say!("{line}")?;
+    Ok(())
 }

@@ -100,6 +100,18 @@ pub struct Document {
     /// standard as the model's.
     #[serde(skip)]
     pub extra_tables: Vec<ExtraTable>,
+    /// Every text the document's form adds of its own (项目负责人, 填报人 …),
+    /// each with its place: the text rules read them as they read the model's.
+    #[serde(skip)]
+    pub extra_texts: Vec<ExtraText>,
+}
+
+/// A text of a form's own field, and the project it belongs to (by
+/// position), or none for the department's.
+#[derive(Clone, Debug)]
+pub struct ExtraText {
+    pub project: Option<usize>,
+    pub text: Text,
 }
 
 /// An indicator table a form adds, and where it stands.

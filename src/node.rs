@@ -8,7 +8,7 @@
 //! `true`) is taken back as the text the file writes, from its span.
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::Spanned;
+use serde_saphyr::{Spanned, Tagged};
 
 use crate::model::Loc;
 
@@ -63,11 +63,26 @@ impl Node {
     }
 }
 
-/// Parses YAML text into a tree, with the loader's options and limits.
-pub fn parse(text: &str, options: serde_saphyr::Options) -> Result<Node, serde_saphyr::Error> {
-    let raw: Spanned<Raw> = serde_saphyr::from_str_with_options(text, options)?;
-    Ok(resolve(text, raw))
+/// Why a text is not a tree of plain values.
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    #[error(transparent)]
+    Yaml(#[from] serde_saphyr::Error),
+    /// A value written with an explicit tag (`!!binary`, `!!int`): its text
+    /// is not what the tag makes of it, so what a reviewer reads and what
+    /// is printed could differ.
+    #[error("the tag `{tag}` is not allowed: a data file writes its values as plain text")]
+    Tag { tag: String, loc: Loc },
 }
+
+/// Parses YAML text into a tree, with the loader's options and limits.
+pub fn parse(text: &str, options: serde_saphyr::Options) -> Result<Node, ParseError> {
+    let raw: Spanned<Tagged<Raw>> = serde_saphyr::from_str_with_options(text, options)?;
+    resolve(text, raw)
+}
+
+/// A node as serde-saphyr hands it over, with the tag written on it.
+type RawNode = Spanned<Tagged<Raw>>;
 
 /// What serde-saphyr hands over, before plain scalars get their text back.
 enum Raw {
@@ -75,17 +90,32 @@ enum Raw {
     Text(String),
     /// A plain scalar serde read as a number or boolean.
     Typed,
-    List(Vec<Spanned<Raw>>),
-    Map(Vec<(Spanned<String>, Spanned<Raw>)>),
+    List(Vec<RawNode>),
+    Map(Vec<(Spanned<String>, RawNode)>),
 }
 
-fn resolve(source: &str, raw: Spanned<Raw>) -> Node {
+/// Whether a tag leaves a value's text as written: none, the
+/// non-specific `!`, or the string tag.
+fn is_plain(tag: &str) -> bool {
+    matches!(tag, "!" | "!!str" | "tag:yaml.org,2002:str")
+}
+
+fn resolve(source: &str, raw: RawNode) -> Result<Node, ParseError> {
     let loc = Loc::from(raw.referenced);
-    let value = match raw.value {
+    let Tagged(value, tag) = raw.value;
+    if let Some(tag) = tag.filter(|t| !is_plain(t)) {
+        return Err(ParseError::Tag { tag, loc });
+    }
+    let value = match value {
         Raw::Null => Value::Null,
         Raw::Text(text) => Value::Scalar(text),
         Raw::Typed => Value::Scalar(written(source, &raw.referenced)),
-        Raw::List(items) => Value::List(items.into_iter().map(|i| resolve(source, i)).collect()),
+        Raw::List(items) => Value::List(
+            items
+                .into_iter()
+                .map(|i| resolve(source, i))
+                .collect::<Result<_, _>>()?,
+        ),
         Raw::Map(entries) => Value::Map(
             entries
                 .into_iter()
@@ -94,12 +124,12 @@ fn resolve(source: &str, raw: Spanned<Raw>) -> Node {
                         loc: Loc::from(key.referenced),
                         name: key.value,
                     };
-                    (key, resolve(source, value))
+                    Ok((key, resolve(source, value)?))
                 })
-                .collect(),
+                .collect::<Result<_, ParseError>>()?,
         ),
     };
-    Node { loc, value }
+    Ok(Node { loc, value })
 }
 
 /// The scalar's own text in the source.
@@ -211,6 +241,18 @@ mod tests {
         assert_eq!(text("flag").as_deref(), Some("true"));
         assert_eq!(text("name").as_deref(), Some("0.10"));
         assert_eq!(node.get("nothing").unwrap().value, Value::Null);
+    }
+
+    #[test]
+    fn a_tag_that_changes_a_value_is_refused_at_its_place() {
+        let refused = |text: &str| match parse(text, serde_saphyr::Options::default()) {
+            Err(ParseError::Tag { tag, loc }) => Some((tag, loc.line)),
+            _ => None,
+        };
+        let binary = refused("a: x\ntitle: !!binary 5Lic6I6e\n").unwrap();
+        assert!(binary.0.contains("binary") && binary.1 == 2, "{binary:?}");
+        assert!(refused("a:\n  - !!int 3\n").is_some());
+        assert!(refused("a: !!str 3\nb: ! x\nc: plain\n").is_none());
     }
 
     #[test]

@@ -36,7 +36,7 @@ use crate::typeset::{PhaseTimes, Setup, Typesetter};
 use freshness::{Freshness, Stamp};
 use outputs::{EXTENSIONS, Outputs, checksums, sha256_hex, unpublish};
 use plan::Planned;
-use state::State;
+use state::{State, Writer};
 
 /// The most documents one run builds: a province publishes a few thousand.
 pub const MAX_DOCUMENTS: usize = 50_000;
@@ -107,6 +107,9 @@ pub struct Summary {
     /// What was removed from the output folder: documents whose data file
     /// is gone (`2022/x`), and files no build made (`notes.txt`).
     pub removed: Vec<String>,
+    /// What the output folder holds that no build of jixiao wrote (a file
+    /// put there by hand, a link): left where it is, and named.
+    pub left: Vec<String>,
     /// Why the index and checksums could not be written, if they could not.
     pub site_error: Option<String>,
     pub seconds: f64,
@@ -285,7 +288,7 @@ pub fn build(
     let started = Instant::now();
     let store = load_templates(project)?;
     let found = found_files(project)?;
-    let state = State::open(&options.out, &lock_name(options.shard), &options.holder)?;
+    let state = State::open(&options.out, writer(options.shard), &options.holder)?;
     let session = Session::new(project, options, store)?;
     let mut summary = session.run(&state, found, on_progress)?;
     summary.seconds = started.elapsed().as_secs_f64();
@@ -303,12 +306,9 @@ fn found_files(project: &Project) -> anyhow::Result<crate::load::Found> {
     Ok(found)
 }
 
-/// The lock a build takes: one per shard, so that shards run at once.
-fn lock_name(shard: Option<Shard>) -> String {
-    shard.map_or_else(
-        || "build".to_owned(),
-        |s| format!("{}{}-of-{}", state::SHARD_LOCK, s.index, s.count),
-    )
+/// How a build writes its output folder: alone, or as one of its shards.
+fn writer(shard: Option<Shard>) -> Writer {
+    shard.map_or(Writer::Whole, Writer::Shard)
 }
 
 /// What a build needs besides the data: the templates, forms, fonts and
@@ -411,21 +411,42 @@ enum Change {
 /// until `keep_going` says stop; `on_build` gets each build's summary. A
 /// change to data rebuilds only the documents it touches, in the same warm
 /// worker processes; a change to the templates or fonts starts afresh.
+/// What a save can break (a template that does not parse, a data folder
+/// empty for a moment during an editor's save, a font role left without a
+/// font) goes to `on_error`, and watching goes on: the output folder keeps
+/// the last good build until the next change builds again.
 pub fn watch(
     project: &Project,
     options: &BuildOptions,
     on_build: &mut dyn FnMut(&Summary),
+    on_error: &mut dyn FnMut(&anyhow::Error),
     keep_going: &dyn Fn() -> bool,
 ) -> anyhow::Result<()> {
-    let state = State::open(&options.out, &lock_name(options.shard), &options.holder)?;
+    let state = State::open(&options.out, writer(options.shard), &options.holder)?;
     while keep_going() {
-        let session = Session::new(project, options, load_templates(project)?)?;
+        let seen = snapshot(project);
+        let session = match load_templates(project).and_then(|s| Session::new(project, options, s))
+        {
+            Ok(session) => session,
+            Err(error) => {
+                on_error(&error);
+                match wait_for_change(project, &seen, keep_going) {
+                    Some(_) => continue,
+                    None => return Ok(()),
+                }
+            }
+        };
         loop {
             let started = Instant::now();
             let seen = snapshot(project);
-            let mut summary = session.run(&state, found_files(project)?, &|_| {})?;
-            summary.seconds = started.elapsed().as_secs_f64();
-            on_build(&summary);
+            let run = found_files(project).and_then(|found| session.run(&state, found, &|_| {}));
+            match run {
+                Ok(mut summary) => {
+                    summary.seconds = started.elapsed().as_secs_f64();
+                    on_build(&summary);
+                }
+                Err(error) => on_error(&error),
+            }
             match wait_for_change(project, &seen, keep_going) {
                 Some(Change::Data) => continue,
                 Some(Change::Templates) => break,
@@ -486,7 +507,9 @@ fn finish_site(store: &TemplateStore, state: &State, data: &Path, summary: &mut 
         .iter()
         .map(|d| relative_to(data, &d.path))
         .collect();
-    summary.removed = sweep(state, &kept, &summary.documents);
+    let swept = sweep(state, &kept, &summary.documents);
+    summary.removed = swept.removed;
+    summary.left = swept.left;
     summary.site_error = write_site(store, state, &summary.documents)
         .err()
         .map(|e| format!("{e:#}"));
@@ -508,7 +531,7 @@ pub fn index(
     let store = load_templates(project)?;
     let found = data_files(&project.data)?;
     let plan = plan::plan(&project.data, found.files);
-    let state = State::open(out, "index", holder)?;
+    let state = State::open(out, Writer::Whole, holder)?;
     let setup = Setup::new(&store, &project.font_dirs).context("cannot set up Typst")?;
     let typesetter = Typesetter::new(&setup).context("cannot set up Typst")?;
     let freshness = Freshness::new(&store, typesetter.font_identity(), source_date);
@@ -522,13 +545,37 @@ pub fn index(
         failed_report(d.file.clone(), vec![d], previous)
     }));
     documents.sort_by(|a, b| a.path.cmp(&b.path));
+    let unverified = plan
+        .documents
+        .iter()
+        .filter(|p| !is_fresh(&documents, p) && has_outputs(&state, &p.relative))
+        .count();
     let mut summary = Summary {
         documents,
         ..Summary::default()
     };
-    finish_site(&store, &state, &project.data, &mut summary);
+    if unverified == 0 {
+        finish_site(&store, &state, &project.data, &mut summary);
+    } else {
+        summary.site_error = Some(format!(
+            "the output folder was left as it was: {unverified} documents have outputs there that no stamp vouches for, and `index` removes nothing it cannot verify; run `jixiao build`, which builds them again"
+        ));
+    }
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+fn is_fresh(documents: &[DocReport], planned: &Planned) -> bool {
+    documents
+        .iter()
+        .any(|d| d.path == planned.path && d.outcome == Outcome::UpToDate)
+}
+
+/// Whether any output of the document at `relative` is on disk.
+fn has_outputs(state: &State, relative: &Path) -> bool {
+    EXTENSIONS
+        .iter()
+        .any(|e| std::fs::symlink_metadata(state.out().join(relative.with_extension(e))).is_ok())
 }
 
 /// A document as its shard left it: up to date, or failed.
@@ -583,12 +630,14 @@ fn relative_to(data: &Path, path: &Path) -> PathBuf {
     path.strip_prefix(data).unwrap_or(path).to_owned()
 }
 
-/// Removes what the output folder holds but no current document published:
-/// the outputs of documents whose data file is gone (their stamps name
-/// them), and any other file. Returns what went, by path.
-fn sweep(state: &State, kept: &[PathBuf], documents: &[DocReport]) -> Vec<String> {
+/// Removes what this tool wrote into the output folder that no current
+/// document publishes: the outputs of documents whose data file is gone
+/// (their stamps name them), files the previous checksums listed, and the
+/// temporary files of older versions. Anything else (a file put there by
+/// hand, a symbolic link) is left where it is and named.
+fn sweep(state: &State, kept: &[PathBuf], documents: &[DocReport]) -> Swept {
     let kept_stamps: BTreeSet<PathBuf> = kept.iter().map(|r| state.stamp_path(r)).collect();
-    let mut removed = Vec::new();
+    let mut swept = Swept::default();
     for stamp_path in files_under(&state.stamps()) {
         if kept_stamps.contains(&stamp_path) {
             continue;
@@ -602,7 +651,7 @@ fn sweep(state: &State, kept: &[PathBuf], documents: &[DocReport]) -> Vec<String
             let document = stamp_path
                 .strip_prefix(state.stamps())
                 .unwrap_or(&stamp_path);
-            removed.push(slash_path(&document.with_extension("")));
+            swept.removed.push(slash_path(&document.with_extension("")));
         }
     }
     let mut published: BTreeSet<String> = documents
@@ -610,20 +659,62 @@ fn sweep(state: &State, kept: &[PathBuf], documents: &[DocReport]) -> Vec<String
         .flat_map(|d| d.published.iter().map(|p| p.path.clone()))
         .collect();
     published.extend([INDEX.to_owned(), CHECKSUMS.to_owned()]);
+    let ours = listed(state.out());
     for file in files_under(state.out()) {
         let relative = slash_path(file.strip_prefix(state.out()).unwrap_or(&file));
-        if !published.contains(&relative) && std::fs::remove_file(&file).is_ok() {
-            removed.push(relative);
+        if published.contains(&relative) {
+            continue;
+        }
+        let regular = std::fs::symlink_metadata(&file).is_ok_and(|m| m.file_type().is_file());
+        if regular && (ours.contains(&relative) || is_old_temporary(&file)) {
+            if std::fs::remove_file(&file).is_ok() {
+                swept.removed.push(relative);
+            }
+        } else {
+            swept.left.push(relative);
         }
     }
     remove_empty_folders(state.out());
-    removed.sort();
-    removed.dedup();
-    removed
+    for list in [&mut swept.removed, &mut swept.left] {
+        list.sort();
+        list.dedup();
+    }
+    swept
 }
 
+/// What the sweep removed, and what it found but left, not being ours.
+#[derive(Default)]
+struct Swept {
+    removed: Vec<String>,
+    left: Vec<String>,
+}
+
+/// The files the output folder's checksums list: what a build published.
+fn listed(out: &Path) -> BTreeSet<String> {
+    std::fs::read_to_string(out.join(CHECKSUMS))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(outputs::checksum_path)
+        .collect()
+}
+
+/// A temporary file an older jixiao wrote beside its output
+/// (`.x.pdf.123.tmp`), before temporary files moved to the state folder.
+fn is_old_temporary(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    name.strip_prefix('.')
+        .and_then(|n| n.strip_suffix(".tmp"))
+        .and_then(|n| n.rsplit_once('.'))
+        .is_some_and(|(_, digits)| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The files under `dir`, links among them, none followed.
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     walkdir::WalkDir::new(dir)
+        .min_depth(1)
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| !e.file_type().is_dir())
@@ -905,7 +996,7 @@ fn pdf_href(relative: &Path) -> String {
     relative
         .with_extension("pdf")
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
+        .map(|n| outputs::href(Path::new(n)))
         .unwrap_or_default()
 }
 

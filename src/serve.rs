@@ -1,15 +1,22 @@
 //! The preview server of `jixiao watch --serve`: the output folder on
 //! localhost, each web page reloading itself when a build has finished.
 //!
-//! A few dozen lines of `std` rather than an HTTP framework: it serves one
-//! person's browser on the loopback interface, files and one counter, and
-//! never faces the network.
+//! `std` rather than an HTTP framework: it serves one person's browser on
+//! the loopback interface, files and one counter. It still cannot be held
+//! by a client: each connection has a thread of its own (a bounded number
+//! of them), reads and writes time out, the request line and headers are
+//! bounded, only regular files inside the output folder are served (its
+//! real path decides, so a link cannot lead out of it), and a request
+//! whose `Host` is not this machine's loopback name is refused, so a web
+//! page elsewhere cannot reach it through DNS rebinding.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
 
 /// The path a page asks for the number of builds finished so far.
 const VERSION_PATH: &str = "/__jixiao/version";
@@ -18,50 +25,237 @@ const VERSION_PATH: &str = "/__jixiao/version";
 /// builds have finished, and reloads when the number changes.
 const RELOAD: &str = r#"<script>(() => { let seen = null; setInterval(async () => { try { const now = await (await fetch("/__jixiao/version", {cache: "no-store"})).text(); if (seen !== null && now !== seen) location.reload(); seen = now; } catch (e) {} }, 500); })();</script>"#;
 
+/// Connections answered at once; one more is told to come back later.
+const MAX_CONNECTIONS: usize = 32;
+/// How long a client may take to send its request, or to take the answer.
+const READ_TIMEOUT: Duration = Duration::from_secs(5);
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest request line or header line, and the most header lines.
+const MAX_LINE: usize = 8 * 1024;
+const MAX_HEADERS: usize = 100;
+/// The most a refused client's further bytes are read, to close cleanly.
+const MAX_DRAIN: u64 = 1 << 20;
+/// The largest file served: a document's PDF is a few megabytes.
+const MAX_FILE: u64 = 256 << 20;
+
 /// Serves `out` on `127.0.0.1:port` from a thread of its own; `builds`
 /// counts the builds finished.
 pub fn start(out: PathBuf, port: u16, builds: Arc<AtomicU64>) -> std::io::Result<u16> {
     let listener = TcpListener::bind(("127.0.0.1", port))?;
     let port = listener.local_addr()?.port();
+    let server = Arc::new(Server {
+        out,
+        port,
+        builds,
+        open: AtomicUsize::new(0),
+    });
     std::thread::Builder::new().spawn(move || {
         for stream in listener.incoming().flatten() {
-            let _ = answer(stream, &out, &builds);
+            server.accept(stream);
         }
     })?;
     Ok(port)
 }
 
-fn answer(stream: TcpStream, out: &Path, builds: &AtomicU64) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut request = String::new();
-    reader.read_line(&mut request)?;
-    let mut header = String::new();
-    while reader.read_line(&mut header)? > 2 {
-        header.clear();
-    }
-    let target = request.split_whitespace().nth(1).unwrap_or("/");
-    let target = target.split(['?', '#']).next().unwrap_or("/");
-    let mut stream = stream;
-    if target == VERSION_PATH {
-        let version = builds.load(Ordering::Relaxed).to_string();
-        return respond(&mut stream, "200 OK", "text/plain", version.as_bytes());
-    }
-    match file(out, target).and_then(|path| Some((std::fs::read(&path).ok()?, path))) {
-        Some((bytes, path)) => {
-            let kind = content_type(&path);
-            if kind.starts_with("text/html") {
-                let page = String::from_utf8_lossy(&bytes).replacen(
-                    "</body>",
-                    &format!("{RELOAD}</body>"),
-                    1,
-                );
-                respond(&mut stream, "200 OK", kind, page.as_bytes())
-            } else {
-                respond(&mut stream, "200 OK", kind, &bytes)
-            }
+struct Server {
+    out: PathBuf,
+    port: u16,
+    builds: Arc<AtomicU64>,
+    /// Connections being answered.
+    open: AtomicUsize,
+}
+
+/// What a client asked for.
+#[derive(Debug, PartialEq, Eq)]
+struct Request {
+    head: bool,
+    target: String,
+    host: Option<String>,
+}
+
+/// Why a request is not answered with a file.
+#[derive(Debug, PartialEq, Eq)]
+enum Refusal {
+    BadRequest,
+    TooLarge,
+    Method,
+}
+
+impl Server {
+    fn accept(self: &Arc<Self>, mut stream: TcpStream) {
+        let _ = stream.set_read_timeout(Some(READ_TIMEOUT));
+        let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
+        if self.open.fetch_add(1, Ordering::AcqRel) >= MAX_CONNECTIONS {
+            self.open.fetch_sub(1, Ordering::AcqRel);
+            let _ = respond(
+                &mut stream,
+                "503 Service Unavailable",
+                "text/plain",
+                b"busy",
+                false,
+            );
+            return;
         }
-        None => respond(&mut stream, "404 Not Found", "text/plain", b"not found"),
+        let server = self.clone();
+        let spawned = std::thread::Builder::new().spawn(move || {
+            let _ = server.answer(stream);
+            server.open.fetch_sub(1, Ordering::AcqRel);
+        });
+        if spawned.is_err() {
+            self.open.fetch_sub(1, Ordering::AcqRel);
+        }
     }
+
+    fn answer(&self, stream: TcpStream) -> std::io::Result<()> {
+        let mut reader = BufReader::new(stream.try_clone()?);
+        let mut stream = stream;
+        let request = match read_request(&mut reader) {
+            Ok(request) => request,
+            Err(refusal) => {
+                let (status, body): (&str, &[u8]) = match refusal {
+                    Refusal::Method => ("405 Method Not Allowed", b"GET or HEAD"),
+                    Refusal::TooLarge => ("431 Request Header Fields Too Large", b"too large"),
+                    Refusal::BadRequest => ("400 Bad Request", b"bad request"),
+                };
+                respond(&mut stream, status, "text/plain", body, false)?;
+                return drain(&stream, reader);
+            }
+        };
+        if !self.is_local(request.host.as_deref()) {
+            return respond(
+                &mut stream,
+                "403 Forbidden",
+                "text/plain",
+                b"this server answers only to 127.0.0.1 and localhost",
+                request.head,
+            );
+        }
+        let target = request.target.split(['?', '#']).next().unwrap_or("/");
+        if target == VERSION_PATH {
+            let version = self.builds.load(Ordering::Relaxed).to_string();
+            return respond(
+                &mut stream,
+                "200 OK",
+                "text/plain",
+                version.as_bytes(),
+                request.head,
+            );
+        }
+        match file(&self.out, target).and_then(|path| Some((read_regular(&self.out, &path)?, path)))
+        {
+            Some((bytes, path)) => {
+                let kind = content_type(&path);
+                if kind.starts_with("text/html") {
+                    let page = String::from_utf8_lossy(&bytes).replacen(
+                        "</body>",
+                        &format!("{RELOAD}</body>"),
+                        1,
+                    );
+                    respond(&mut stream, "200 OK", kind, page.as_bytes(), request.head)
+                } else {
+                    respond(&mut stream, "200 OK", kind, &bytes, request.head)
+                }
+            }
+            None => respond(
+                &mut stream,
+                "404 Not Found",
+                "text/plain",
+                b"not found",
+                request.head,
+            ),
+        }
+    }
+
+    /// Whether a request's `Host` names this server on the loopback.
+    fn is_local(&self, host: Option<&str>) -> bool {
+        let Some(host) = host else {
+            return false;
+        };
+        let port = self.port.to_string();
+        ["127.0.0.1", "localhost", "[::1]"].iter().any(|name| {
+            host.eq_ignore_ascii_case(&format!("{name}:{port}")) || host.eq_ignore_ascii_case(name)
+        })
+    }
+}
+
+/// Reads what a refused client still sends, a bounded amount, before the
+/// connection closes: closed with unread bytes, it would be reset, and the
+/// client might lose the answer saying why it was refused.
+fn drain(stream: &TcpStream, reader: impl Read) -> std::io::Result<()> {
+    stream.shutdown(std::net::Shutdown::Write)?;
+    stream.set_read_timeout(Some(Duration::from_secs(1)))?;
+    let _ = std::io::copy(&mut reader.take(MAX_DRAIN), &mut std::io::sink());
+    Ok(())
+}
+
+/// Reads a request line and its headers, within the bounds.
+fn read_request(reader: &mut impl BufRead) -> Result<Request, Refusal> {
+    let line = read_line(reader)?;
+    let mut parts = line.split_whitespace();
+    let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
+        return Err(Refusal::BadRequest);
+    };
+    let head = match method {
+        "GET" => false,
+        "HEAD" => true,
+        _ => return Err(Refusal::Method),
+    };
+    let target = target.to_owned();
+    let mut host = None;
+    for _ in 0..MAX_HEADERS {
+        let header = read_line(reader)?;
+        if header.is_empty() {
+            return Ok(Request { head, target, host });
+        }
+        if let Some((name, value)) = header.split_once(':')
+            && name.trim().eq_ignore_ascii_case("host")
+        {
+            host = Some(value.trim().to_owned());
+        }
+    }
+    Err(Refusal::TooLarge)
+}
+
+/// One line without its line end, at most [`MAX_LINE`] bytes.
+fn read_line(reader: &mut impl BufRead) -> Result<String, Refusal> {
+    let mut line = Vec::new();
+    let read = reader
+        .take(MAX_LINE as u64 + 1)
+        .read_until(b'\n', &mut line)
+        .map_err(|_| Refusal::BadRequest)?;
+    if read == 0 {
+        return Err(Refusal::BadRequest);
+    }
+    if !line.ends_with(b"\n") {
+        return Err(if line.len() > MAX_LINE {
+            Refusal::TooLarge
+        } else {
+            Refusal::BadRequest
+        });
+    }
+    let text = String::from_utf8(line).map_err(|_| Refusal::BadRequest)?;
+    Ok(text.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// The bytes of `path` when its real path is a regular file inside `out`:
+/// never a link out of it, a FIFO that would hang the reader, or a device.
+fn read_regular(out: &Path, path: &Path) -> Option<Vec<u8>> {
+    let real = std::fs::canonicalize(path).ok()?;
+    if !real.starts_with(std::fs::canonicalize(out).ok()?) {
+        return None;
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&real)
+        .ok()?;
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() || meta.len() > MAX_FILE {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_FILE).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
 }
 
 /// The file under `out` a request path names; `/` and folders give their
@@ -109,13 +303,22 @@ fn content_type(path: &Path) -> &'static str {
     }
 }
 
-fn respond(stream: &mut TcpStream, status: &str, kind: &str, body: &[u8]) -> std::io::Result<()> {
+fn respond(
+    stream: &mut TcpStream,
+    status: &str,
+    kind: &str,
+    body: &[u8],
+    head: bool,
+) -> std::io::Result<()> {
     write!(
         stream,
         "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
         body.len()
     )?;
-    stream.write_all(body)
+    if !head {
+        stream.write_all(body)?;
+    }
+    stream.flush()
 }
 
 #[cfg(test)]
@@ -133,5 +336,54 @@ mod tests {
         assert_eq!(file(out, "/../etc/passwd"), None);
         assert_eq!(file(out, "/2022/%2e%2e/%2e%2e/x"), None);
         assert_eq!(file(out, "/%zz"), None);
+    }
+
+    fn request(text: &str) -> Result<Request, Refusal> {
+        read_request(&mut text.as_bytes())
+    }
+
+    #[test]
+    fn a_request_is_read_within_its_bounds() {
+        assert_eq!(
+            request("HEAD /a.pdf HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n\r\n"),
+            Ok(Request {
+                head: true,
+                target: "/a.pdf".to_owned(),
+                host: Some("127.0.0.1:8000".to_owned()),
+            })
+        );
+        assert_eq!(request("POST / HTTP/1.1\r\n\r\n"), Err(Refusal::Method));
+        let long = format!("GET /{} HTTP/1.1\r\n\r\n", "a".repeat(MAX_LINE));
+        assert_eq!(request(&long), Err(Refusal::TooLarge));
+        let many = format!(
+            "GET / HTTP/1.1\r\n{}\r\n",
+            "X: y\r\n".repeat(MAX_HEADERS + 1)
+        );
+        assert_eq!(request(&many), Err(Refusal::TooLarge));
+        assert_eq!(
+            request("GET / HTTP/1.1\r\nHost: x"),
+            Err(Refusal::BadRequest)
+        );
+    }
+
+    #[test]
+    fn only_regular_files_inside_the_output_folder_are_read() {
+        let dir = std::env::temp_dir().join(format!("jixiao-serve-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let out = dir.join("out");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join("a.html"), "page").unwrap();
+        std::fs::write(dir.join("secret"), "secret").unwrap();
+        std::os::unix::fs::symlink(dir.join("secret"), out.join("leak.html")).unwrap();
+        let fifo = std::ffi::CString::new(out.join("x.html").to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo reads the NUL-terminated path it is given.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        assert_eq!(
+            read_regular(&out, &out.join("a.html")).as_deref(),
+            Some(&b"page"[..])
+        );
+        assert_eq!(read_regular(&out, &out.join("leak.html")), None);
+        assert_eq!(read_regular(&out, &out.join("x.html")), None);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

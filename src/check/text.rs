@@ -1,8 +1,10 @@
 //! Text that prints as nothing, or not as it reads: a title, department or
 //! project name that is empty or only blank or invisible characters, and
-//! control, zero-width or direction-changing characters anywhere. Each
-//! would publish a blank header, break the typesetting, or show a reader
-//! something other than what the data file's reviewer saw.
+//! control, zero-width or direction-changing characters anywhere, a form's
+//! own fields included. Each would publish a blank header, break the
+//! typesetting, or show a reader something other than what the data file's
+//! reviewer saw. What is invisible is Unicode's to say (the properties
+//! Default_Ignorable_Code_Point and Bidi_Control), not a list of ours.
 
 use super::catalogue::{BLANK_TEXT, INVISIBLE_CHARACTER};
 use super::{DEPARTMENT, Findings, texts};
@@ -28,11 +30,18 @@ pub(super) fn check(document: &Document, findings: &mut Findings) {
                 .about(*scope);
         }
     }
-    for (text, loc, scope) in texts(document) {
+    let extras = document.extra_texts.iter().map(|extra| {
+        let scope = extra
+            .project
+            .and_then(|i| document.projects.get(i))
+            .map_or(DEPARTMENT, |p| p.name.value.as_str());
+        (extra.text.value.as_str(), extra.text.loc, scope)
+    });
+    for (text, loc, scope) in texts(document).into_iter().chain(extras) {
         if is_blank(text) {
             continue;
         }
-        if let Some(c) = text.chars().find(|&c| is_invisible(c)) {
+        if let Some(c) = first_invisible(text) {
             findings
                 .add(
                     INVISIBLE_CHARACTER,
@@ -53,24 +62,55 @@ pub(super) fn check(document: &Document, findings: &mut Findings) {
 /// The text with each invisible character shown as its code, so that the
 /// message itself is not reordered or cut by it.
 fn made_visible(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            c if is_invisible(c) => format!("⟨U+{:04X}⟩", c as u32),
-            c => c.to_string(),
-        })
-        .collect()
+    let mut shown = String::with_capacity(text.len());
+    let mut before = None;
+    for c in text.chars() {
+        if is_invisible(c, before) {
+            shown.push_str(&format!("⟨U+{:04X}⟩", c as u32));
+        } else {
+            shown.push(c);
+        }
+        before = Some(c);
+    }
+    shown
+}
+
+fn first_invisible(text: &str) -> Option<char> {
+    let mut before = None;
+    text.chars().find(|&c| {
+        let found = is_invisible(c, before);
+        before = Some(c);
+        found
+    })
 }
 
 /// Empty, or only white space and invisible characters.
 fn is_blank(text: &str) -> bool {
-    text.chars().all(|c| c.is_whitespace() || is_invisible(c))
+    text.chars()
+        .all(|c| c.is_whitespace() || is_invisible(c, None) || is_variation_selector(c))
 }
 
-/// Control characters (line breaks and tabs excepted), zero-width
-/// characters, and the marks that change the direction of text.
-fn is_invisible(c: char) -> bool {
-    (c.is_control() && c != '\n' && c != '\t')
-        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}' | '\u{00ad}')
+/// Control characters (line breaks and tabs excepted), and what Unicode
+/// calls default-ignorable or bidirectional control: zero-width and
+/// direction marks, the Hangul fillers, tag characters, U+061C. A
+/// variation selector after a character it can vary (an ideographic
+/// variation sequence in a name) is part of that character, not invisible.
+fn is_invisible(c: char, before: Option<char>) -> bool {
+    use icu_properties::CodePointSetData;
+    use icu_properties::props::{BidiControl, DefaultIgnorableCodePoint};
+    if c == '\n' || c == '\t' {
+        return false;
+    }
+    if is_variation_selector(c) {
+        return before.is_none_or(|b| b.is_whitespace() || is_invisible(b, None));
+    }
+    c.is_control()
+        || CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c)
+        || CodePointSetData::new::<BidiControl>().contains(c)
+}
+
+fn is_variation_selector(c: char) -> bool {
+    matches!(c, '\u{fe00}'..='\u{fe0f}' | '\u{e0100}'..='\u{e01ef}' | '\u{180b}'..='\u{180d}' | '\u{180f}')
 }
 
 #[cfg(test)]
@@ -101,6 +141,39 @@ mod tests {
         let report = report(&with_rows(GOOD_ROWS).replace("title: t", "title: \"a\\u202eb\""));
         assert_eq!(report.diagnostics[0].loc.line, 3);
         assert!(report.diagnostics[0].message.contains("a⟨U+202E⟩b"));
+    }
+
+    #[test]
+    fn what_unicode_calls_ignorable_is_invisible_and_alone_is_blank() {
+        for filler in ["\u{3164}", "\u{115f}", "\u{ffa0}", "\u{3164}\u{3164}"] {
+            assert_eq!(titled(filler), ["blank-text"], "{filler:?}");
+        }
+        for text in [
+            "标\u{061c}题",
+            "标\u{e0041}\u{e0042}题",
+            "标\u{3164}题",
+            "标\u{034f}题",
+        ] {
+            assert_eq!(titled(text), ["invisible-character"], "{text:?}");
+        }
+        assert!(
+            titled("葛\u{e0100}洪").is_empty(),
+            "a variation sequence is a character"
+        );
+        assert_eq!(titled("标 \u{fe00}题"), ["invisible-character"]);
+    }
+
+    #[test]
+    fn a_form_s_own_text_fields_are_held_to_the_same_rules() {
+        let mut document = document(&with_rows(GOOD_ROWS));
+        document.extra_texts.push(crate::model::ExtraText {
+            project: Some(0),
+            text: crate::model::Text::new("张\u{200b}某".to_owned(), crate::model::Loc::new(9, 13)),
+        });
+        let mut findings = crate::check::Findings::default();
+        super::check(&document, &mut findings);
+        assert_eq!(findings.items.len(), 1);
+        assert_eq!(findings.items[0].loc.line, 9);
     }
 
     #[test]

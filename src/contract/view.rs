@@ -10,7 +10,8 @@ use serde_json::{Map, Value as Json};
 
 use super::{Field, Kind, Role};
 use crate::model::{
-    Document, ExtraTable, Indicator, IndicatorTable, IndicatorValue, Level1, Level2, Located, Text,
+    Document, ExtraTable, ExtraText, Indicator, IndicatorTable, IndicatorValue, Level1, Level2,
+    Located, Text,
 };
 use crate::node::{Node, Value};
 
@@ -22,17 +23,25 @@ pub struct Extras(pub Json);
 /// Reads the form's own fields out of a validated data file, and adds their
 /// indicator tables to the document, so that the rules see them.
 pub fn extras(node: &Node, fields: &[Field], document: &mut Document) -> Extras {
-    let mut tables = Vec::new();
-    let json = record_extras(node, fields, None, &mut tables);
-    document.extra_tables = tables;
+    let mut found = Found::default();
+    let json = record_extras(node, fields, None, &mut found);
+    document.extra_tables = found.tables;
+    document.extra_texts = found.texts;
     Extras(json.unwrap_or(Json::Null))
+}
+
+/// What the rules read of a form's own fields.
+#[derive(Default)]
+struct Found {
+    tables: Vec<ExtraTable>,
+    texts: Vec<ExtraText>,
 }
 
 fn record_extras(
     node: &Node,
     fields: &[Field],
     project: Option<usize>,
-    tables: &mut Vec<ExtraTable>,
+    found: &mut Found,
 ) -> Option<Json> {
     let Value::Map(entries) = &node.value else {
         return None;
@@ -44,10 +53,11 @@ fn record_extras(
         };
         match (&field.role, &field.kind, &value.value) {
             (Role::Extra, kind, _) => {
+                scalars(value, project, &mut found.texts);
                 if *kind == Kind::Indicators
                     && let Some(table) = indicator_table(value)
                 {
-                    tables.push(ExtraTable {
+                    found.tables.push(ExtraTable {
                         project,
                         title: field.title.clone(),
                         table,
@@ -56,7 +66,7 @@ fn record_extras(
                 object.insert(key.name.clone(), plain(value));
             }
             (_, Kind::Record(children), _) => {
-                if let Some(inner) = record_extras(value, children, project, tables) {
+                if let Some(inner) = record_extras(value, children, project, found) {
                     object.insert(key.name.clone(), inner);
                 }
             }
@@ -66,7 +76,7 @@ fn record_extras(
                     .enumerate()
                     .map(|(i, item)| {
                         let project = project.or((key.name == "projects").then_some(i));
-                        record_extras(item, children, project, tables)
+                        record_extras(item, children, project, found)
                             .unwrap_or_else(|| Json::Object(Map::new()))
                     })
                     .collect();
@@ -81,6 +91,19 @@ fn record_extras(
         }
     }
     (!object.is_empty()).then_some(Json::Object(object))
+}
+
+/// Every scalar under `node`, as a text at its place.
+fn scalars(node: &Node, project: Option<usize>, texts: &mut Vec<ExtraText>) {
+    match &node.value {
+        Value::Null => {}
+        Value::Scalar(text) => texts.push(ExtraText {
+            project,
+            text: Text::new(text.clone(), node.loc),
+        }),
+        Value::List(items) => items.iter().for_each(|i| scalars(i, project, texts)),
+        Value::Map(entries) => entries.iter().for_each(|(_, v)| scalars(v, project, texts)),
+    }
 }
 
 /// A value as JSON: text as written, lists and mappings as they are.

@@ -47,6 +47,9 @@ impl Date {
             shifted_month - 9
         } as u8;
         let year = year_of_era + era * 400 + i64::from(month <= 2);
+        if !(1..=9999).contains(&year) {
+            return None;
+        }
         Some(Self {
             year: u16::try_from(year).ok()?,
             month,
@@ -119,6 +122,19 @@ mod tests {
             Date::from_unix_seconds(1_709_251_199).unwrap().to_string(),
             "2024-02-29"
         );
+    }
+
+    #[test]
+    fn a_unix_time_past_the_years_a_document_can_print_is_refused() {
+        assert_eq!(
+            Date::from_unix_seconds(253_402_300_799)
+                .unwrap()
+                .to_string(),
+            "9999-12-31"
+        );
+        assert_eq!(Date::from_unix_seconds(253_402_300_800), None);
+        assert_eq!(Date::from_unix_seconds(-62_135_596_801), None);
+        assert_eq!(Date::from_unix_seconds(i64::MAX), None);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diag::Diagnostic;
 use crate::model::Loc;
+use crate::node::{Node, Value};
 use crate::render::RenderError;
 use crate::templates::{TemplateFile, TemplateStore};
 use crate::typeset::{MAIN, Problem, ProblemKind};
@@ -137,7 +138,8 @@ fn carries(generated: &str, pieces: &[&str]) -> bool {
     })
 }
 
-/// Where the data file first writes `c`; its start when it never does.
+/// Where the data file first writes `c`: as itself, else the value that
+/// holds it written as an escape (`"\u2800"`); its start when neither.
 fn first_written(text: &str, c: char) -> Loc {
     text.lines()
         .enumerate()
@@ -145,7 +147,21 @@ fn first_written(text: &str, c: char) -> Loc {
             let column = line.chars().position(|x| x == c)?;
             Some(Loc::new(i as u32 + 1, column as u32 + 1))
         })
+        .or_else(|| {
+            let tree = crate::node::parse(text, crate::load::options()).ok()?;
+            holding(&tree, c)
+        })
         .unwrap_or(Loc::new(1, 1))
+}
+
+/// The place of the first value under `node` whose text holds `c`.
+fn holding(node: &Node, c: char) -> Option<Loc> {
+    match &node.value {
+        Value::Scalar(text) => text.contains(c).then_some(node.loc),
+        Value::List(items) => items.iter().find_map(|i| holding(i, c)),
+        Value::Map(entries) => entries.iter().find_map(|(_, v)| holding(v, c)),
+        Value::Null => None,
+    }
 }
 
 #[cfg(test)]
@@ -179,5 +195,9 @@ mod tests {
     #[test]
     fn a_missing_character_is_placed_where_the_data_writes_it() {
         assert_eq!(first_written("a: x\nb: 𝔸\n", '𝔸'), Loc::new(2, 4));
+        assert_eq!(
+            first_written("a: x\nb:\n  c: \"\\u2800\"\n", '\u{2800}'),
+            Loc::new(3, 6)
+        );
     }
 }

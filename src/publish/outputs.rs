@@ -42,8 +42,13 @@ impl<'s> Outputs<'s> {
     }
 
     /// A document's output path relative to the output folder, with `/`.
-    pub fn href(&self, extension: &str) -> String {
+    fn file(&self, extension: &str) -> String {
         slash_path(&self.relative.with_extension(extension))
+    }
+
+    /// The link to a document's output from the top of the output folder.
+    pub fn href(&self, extension: &str) -> String {
+        href(&self.relative.with_extension(extension))
     }
 
     fn path(&self, extension: &str) -> PathBuf {
@@ -52,48 +57,111 @@ impl<'s> Outputs<'s> {
             .join(self.relative.with_extension(extension))
     }
 
-    /// Writes the outputs, then the stamp that vouches for them. The old
-    /// stamp goes first: until the new one is written, nothing vouches.
+    /// Writes the outputs, then the stamp that vouches for them. Every
+    /// file is written in full beside the folder before any is renamed into
+    /// place, so a write that fails (a full disk, a read-only folder) leaves
+    /// the previous outputs and their stamp exactly as they were; a build
+    /// killed between two renames leaves a stamp that no longer verifies,
+    /// and the document is built again.
     pub fn write(&self, files: [&[u8]; 3], mut stamp: Stamp) -> std::io::Result<Stamp> {
-        remove_if_present(&self.state.stamp_path(&self.relative))?;
         stamp.published.clear();
+        let mut staged = Vec::with_capacity(files.len());
         for (extension, bytes) in EXTENSIONS.into_iter().zip(files) {
-            self.state.write_atomic(&self.path(extension), bytes)?;
+            staged.push((self.state.stage(bytes)?, self.path(extension)));
             stamp.published.push(Published {
                 sha256: sha256_hex(bytes),
-                path: self.href(extension),
+                path: self.file(extension),
             });
         }
         let json = serde_json::to_vec_pretty(&stamp).map_err(std::io::Error::other)?;
+        let stamp_file = self.state.stage(&json)?;
+        for (temporary, path) in staged {
+            self.state.place(temporary, &path)?;
+        }
         self.state
-            .write_atomic(&self.state.stamp_path(&self.relative), &json)?;
+            .place(stamp_file, &self.state.stamp_path(&self.relative))?;
         Ok(stamp)
     }
 }
 
+/// A relative path as a link: each segment percent-encoded but for the
+/// characters a URL path keeps as they are (and the hanzi, which browsers
+/// show and send as UTF-8), so that a file name holding `#`, `?`, `%` or
+/// `name:` never becomes a fragment, a query or a scheme.
+pub fn href(path: &Path) -> String {
+    path.components()
+        .map(|c| encode_segment(&c.as_os_str().to_string_lossy()))
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn encode_segment(segment: &str) -> String {
+    let mut encoded = String::with_capacity(segment.len());
+    for c in segment.chars() {
+        if !c.is_ascii() || c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=@".contains(c) {
+            encoded.push(c);
+        } else {
+            encoded.push_str(&format!("%{:02X}", c as u32));
+        }
+    }
+    encoded
+}
+
 /// Removes the files a stamp lists and the stamp: the document is no longer
-/// published.
+/// published. A link standing where an output was is left, never followed,
+/// and a listed path that would leave the output folder (a stamp brought
+/// from elsewhere, say from a shard's upload) is never touched.
 pub fn unpublish(state: &State, stamp_path: &Path, published: &[Published]) -> std::io::Result<()> {
     for file in published {
-        remove_if_present(&state.out().join(&file.path))?;
+        let relative = Path::new(&file.path);
+        let inside = relative
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        let path = state.out().join(relative);
+        if inside && std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file()) {
+            remove_if_present(&path)?;
+        }
     }
     remove_if_present(stamp_path)
 }
 
-pub fn remove_if_present(path: &Path) -> std::io::Result<()> {
+fn remove_if_present(path: &Path) -> std::io::Result<()> {
     match std::fs::remove_file(path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
         _ => Ok(()),
     }
 }
 
-/// The text of `SHA256SUMS` for the published files, sorted by path.
+/// The text of `SHA256SUMS` for the published files, sorted by path. A
+/// path with a backslash is escaped as GNU `sha256sum` writes it (the line
+/// starts with `\\`); data files whose names hold a line break or other
+/// control character are refused before they are built.
 pub fn checksums(mut published: Vec<Published>) -> String {
     published.sort_by(|a, b| a.path.cmp(&b.path));
     published
         .iter()
-        .map(|p| format!("{}  {}\n", p.sha256, p.path))
+        .map(|p| {
+            if p.path.contains('\\') {
+                format!("\\{}  {}\n", p.sha256, p.path.replace('\\', "\\\\"))
+            } else {
+                format!("{}  {}\n", p.sha256, p.path)
+            }
+        })
         .collect()
+}
+
+/// The path of one line of `SHA256SUMS`, unescaped.
+pub fn checksum_path(line: &str) -> Option<String> {
+    let (escaped, line) = match line.strip_prefix('\\') {
+        Some(rest) => (true, rest),
+        None => (false, line),
+    };
+    let (_, path) = line.split_once("  ")?;
+    Some(if escaped {
+        path.replace("\\\\", "\\")
+    } else {
+        path.to_owned()
+    })
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -102,4 +170,38 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_name_becomes_a_link_that_names_it_and_nothing_else() {
+        let link = |p: &str| href(Path::new(p));
+        assert_eq!(link("2022/东莞.pdf"), "2022/东莞.pdf");
+        assert_eq!(
+            link("2023/javascript:alert(document.domain).pdf"),
+            "2023/javascript%3Aalert(document.domain).pdf"
+        );
+        assert_eq!(link("a#b?c%25 d.html"), "a%23b%3Fc%2525%20d.html");
+        assert_eq!(link("x\"y<z>.pdf"), "x%22y%3Cz%3E.pdf");
+    }
+
+    #[test]
+    fn a_checksum_line_gives_back_its_path_whatever_it_holds() {
+        for path in [
+            "2022/a.pdf",
+            "2022/a b.pdf",
+            "2022/a\\b.pdf",
+            "东莞 (2022).html",
+        ] {
+            let text = checksums(vec![Published {
+                sha256: "ab".to_owned(),
+                path: path.to_owned(),
+            }]);
+            assert_eq!(text.lines().count(), 1);
+            assert_eq!(checksum_path(text.trim_end()).as_deref(), Some(path));
+        }
+    }
 }

@@ -62,10 +62,86 @@ pub fn plan(data: &Path, files: Vec<PathBuf>) -> Plan {
                 )
             }));
         } else if let Some(planned) = group.pop() {
-            plan.documents.push(planned);
+            match unpublishable(&planned.relative) {
+                Some(why) => plan.refused.push(refuse_name(&planned, why)),
+                None => plan.documents.push(planned),
+            }
         }
     }
+    refuse_folder_clashes(&mut plan);
     plan
+}
+
+/// Why a data file's place cannot become the address of its outputs: a
+/// name with a line break or other control character (which no link or
+/// checksum line can hold), a name that is not UTF-8, or one that reads as
+/// a link's scheme (`javascript:…`).
+fn unpublishable(relative: &Path) -> Option<&'static str> {
+    let Some(text) = relative.to_str() else {
+        return Some("its name is not UTF-8 text");
+    };
+    if text.chars().any(char::is_control) {
+        return Some("its name holds a line break or another control character");
+    }
+    let scheme = text.split(['/', '\\']).any(|segment| {
+        segment.split_once(':').is_some_and(|(head, _)| {
+            head.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && head
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        })
+    });
+    scheme.then_some("its name starts like a link's scheme (`name:`), which a browser would follow")
+}
+
+fn refuse_name(planned: &Planned, why: &str) -> Diagnostic {
+    Diagnostic::error(
+        &planned.path,
+        Loc::default(),
+        "output-clash",
+        format!(
+            "{} cannot be published under its name: {why}; rename the data file",
+            planned.path.display()
+        ),
+    )
+}
+
+/// Refuses both data files where one's output would stand where the other
+/// needs a folder (`a.yaml` gives `a.pdf`, `a.pdf/b.yaml` needs `a.pdf/`).
+fn refuse_folder_clashes(plan: &mut Plan) {
+    let mut folders: BTreeMap<PathBuf, usize> = BTreeMap::new();
+    for (at, planned) in plan.documents.iter().enumerate() {
+        for folder in planned.relative.ancestors().skip(1) {
+            folders.entry(folder.to_owned()).or_insert(at);
+        }
+    }
+    let mut clashes: Vec<(usize, usize)> = Vec::new();
+    for (at, planned) in plan.documents.iter().enumerate() {
+        for extension in super::EXTENSIONS {
+            if let Some(&other) = folders.get(&planned.relative.with_extension(extension)) {
+                clashes.push((at, other));
+            }
+        }
+    }
+    let mut refused: Vec<usize> = Vec::new();
+    for (file, folder) in clashes {
+        let (a, b) = (&plan.documents[file], &plan.documents[folder]);
+        let message = format!(
+            "{} would publish {}, where {} needs a folder of that name; rename one of them",
+            a.path.display(),
+            slash_path(&a.relative.with_extension("")),
+            b.path.display()
+        );
+        for planned in [a, b] {
+            plan.refused.push(refuse(planned, message.clone()));
+        }
+        refused.extend([file, folder]);
+    }
+    refused.sort_unstable();
+    refused.dedup();
+    for at in refused.into_iter().rev() {
+        plan.documents.remove(at);
+    }
 }
 
 /// One share of a build run on many machines: the `index`-th of `count`
@@ -168,6 +244,37 @@ mod tests {
         for d in &plan.refused {
             assert!(
                 d.message.contains("a.yaml and data/2022/a.yml"),
+                "{}",
+                d.message
+            );
+        }
+    }
+
+    #[test]
+    fn names_no_link_or_checksum_line_can_hold_are_refused() {
+        let plan = planned(&[
+            "2023/javascript:alert(document.domain).yaml",
+            "2023/a\nb.yaml",
+            "2023/a#b?c%25.yaml",
+            "2023/东莞.yaml",
+        ]);
+        assert_eq!(plan.documents.len(), 2, "{:?}", plan.refused);
+        assert!(plan.refused.iter().any(|d| d.message.contains("scheme")));
+        assert!(
+            plan.refused
+                .iter()
+                .any(|d| d.message.contains("line break"))
+        );
+    }
+
+    #[test]
+    fn an_output_where_another_needs_a_folder_refuses_both() {
+        let plan = planned(&["a.yaml", "a.pdf/b.yaml", "c.yaml"]);
+        assert_eq!(plan.documents.len(), 1);
+        assert_eq!(plan.refused.len(), 2);
+        for d in &plan.refused {
+            assert!(
+                d.message.contains("data/a.yaml") && d.message.contains("data/a.pdf/b.yaml"),
                 "{}",
                 d.message
             );

@@ -89,20 +89,33 @@ fn identity(
     used.dedup();
     let mut identity = serde_json::to_vec(roles).unwrap_or_default();
     for file in used {
-        let meta = std::fs::metadata(file).ok();
-        let modified = meta
-            .as_ref()
-            .and_then(|m| m.modified().ok())
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos());
-        let line = format!(
-            "\n{}\t{}\t{modified}",
-            file.display(),
-            meta.map_or(0, |m| m.len())
-        );
+        let line = format!("\n{}\t{}", file.display(), file_identity(file));
         identity.extend_from_slice(line.as_bytes());
     }
     identity
+}
+
+/// What tells one version of a font file from another without reading it:
+/// besides its size and modification time, which a copy can keep (`cp -p`,
+/// `touch -r`), its inode and its change time, which the system sets on
+/// every write and rename and no program can set back.
+fn file_identity(file: &Path) -> String {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(file).map_or_else(
+        |_| "missing".to_owned(),
+        |m| {
+            format!(
+                "{} {}:{} {}.{} {}.{}",
+                m.len(),
+                m.dev(),
+                m.ino(),
+                m.mtime(),
+                m.mtime_nsec(),
+                m.ctime(),
+                m.ctime_nsec()
+            )
+        },
+    )
 }
 
 fn choose(
@@ -181,5 +194,34 @@ struct SharedFace {
 impl FontSource for SharedFace {
     fn load(&self) -> Option<Font> {
         Font::new(self.file.bytes()?, self.index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_font_rewritten_with_its_size_and_time_kept_is_another_font() {
+        let dir = std::env::temp_dir().join(format!("jixiao-font-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let font = dir.join("office.ttf");
+        std::fs::write(&font, b"first outlines").unwrap();
+        let modified = std::fs::metadata(&font).unwrap().modified().unwrap();
+        let before = file_identity(&font);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&font, b"other outlines").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&font)
+            .unwrap()
+            .set_modified(modified)
+            .unwrap();
+        assert_eq!(
+            std::fs::metadata(&font).unwrap().modified().unwrap(),
+            modified
+        );
+        assert_ne!(file_identity(&font), before);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

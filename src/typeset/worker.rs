@@ -16,9 +16,9 @@
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -67,27 +67,80 @@ struct Header {
     problems: Option<Vec<Problem>>,
 }
 
+/// The exit status of a worker that stopped itself: its parent died, or a
+/// document ran past its time with no parent left to stop it.
+pub const ORPHANED: i32 = 87;
+
+/// How often a worker looks whether its parent is alive and its document
+/// within its time.
+const WATCH_EVERY: Duration = Duration::from_millis(100);
+
+/// Past its limit, a document is stopped by the parent, which says why;
+/// the worker stops itself only this much later, when no parent did.
+const GRACE: Duration = Duration::from_secs(2);
+
 /// Runs in the worker process: reads the setup, then typesets documents
-/// until its input ends.
-pub fn serve(memory: u64) -> std::io::Result<()> {
+/// until its input ends. It dies with its parent, and holds each document
+/// to `time` itself, so a killed build leaves no process behind.
+pub fn serve(memory: u64, time: Duration) -> std::io::Result<()> {
     limit_memory(memory)?;
+    let started: Arc<Mutex<Option<Instant>>> = Arc::default();
+    let watched = started.clone();
+    std::thread::Builder::new().spawn(move || watch_over(&watched, time + GRACE))?;
     let worker = std::thread::Builder::new()
         .stack_size(STACK)
-        .spawn(|| serve_documents(&mut std::io::stdin().lock(), &mut std::io::stdout().lock()))?;
+        .spawn(move || {
+            serve_documents(
+                &mut std::io::stdin().lock(),
+                &mut std::io::stdout().lock(),
+                &started,
+            )
+        })?;
     worker
         .join()
         .unwrap_or_else(|_| Err(std::io::Error::other("the worker thread panicked")))
 }
 
-fn serve_documents(input: &mut impl Read, output: &mut impl Write) -> std::io::Result<()> {
+/// Ends the worker when its parent is gone (it then has another parent),
+/// or when the document it typesets has run for `limit`.
+fn watch_over(started: &Mutex<Option<Instant>>, limit: Duration) {
+    // SAFETY: getppid has no preconditions and cannot fail.
+    let parent = unsafe { libc::getppid() };
+    loop {
+        std::thread::sleep(WATCH_EVERY);
+        // SAFETY: as above.
+        let orphaned = unsafe { libc::getppid() } != parent;
+        let overran = started
+            .lock()
+            .ok()
+            .and_then(|s| *s)
+            .is_some_and(|s| s.elapsed() > limit);
+        if orphaned || overran {
+            std::process::exit(ORPHANED);
+        }
+    }
+}
+
+fn serve_documents(
+    input: &mut impl Read,
+    output: &mut impl Write,
+    started: &Mutex<Option<Instant>>,
+) -> std::io::Result<()> {
     let mut input = BufReader::new(input);
     let setup: Setup = serde_json::from_slice(&read_frame(&mut input)?.unwrap_or_default())?;
     let typesetter = Typesetter::new(&setup).map_err(std::io::Error::other)?;
     let mut output = BufWriter::new(output);
     let mut done = 0;
+    let mark = |at: Option<Instant>| {
+        if let Ok(mut started) = started.lock() {
+            *started = at;
+        }
+    };
     while let Some(main) = read_frame(&mut input)? {
         let main = String::from_utf8_lossy(&main);
+        mark(Some(Instant::now()));
         let result = typesetter.typeset(&main);
+        mark(None);
         done += 1;
         if result.is_err() || done % EVICT_EVERY == 0 {
             typst::comemo::evict(0);
@@ -262,6 +315,8 @@ impl Worker<'_> {
             .arg(WORKER_COMMAND)
             .arg("--memory-limit")
             .arg(self.pool.limits.memory.to_string())
+            .arg("--time-limit")
+            .arg(self.pool.limits.time.as_secs().to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod attacks;
 mod bad;
 mod batch;
 mod browser;

@@ -178,12 +178,20 @@ fn a_department_whose_data_file_is_gone_is_unpublished_and_named() {
     assert!(run.status.success());
     let line = last_line(&run);
     assert!(
-        line.contains("removed 2") && line.contains("removed: notes.txt, wuxi-rd"),
+        line.contains("removed 1")
+            && line.contains("removed: wuxi-rd")
+            && line.contains("not written by jixiao: notes.txt"),
         "{line}"
     );
     assert!(!out.join("wuxi-rd.pdf").exists() && !out.join("wuxi-rd.json").exists());
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "left by hand",
+        "a file no build wrote is never removed"
+    );
     let index = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(!index.contains("wuxi-rd"));
+    std::fs::remove_file(out.join("notes.txt")).unwrap();
     assert_checksums_describe(&out);
 }
 

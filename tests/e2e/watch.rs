@@ -44,9 +44,13 @@ fn a_saved_data_file_is_rebuilt_alone_and_an_error_is_shown_at_its_line() {
         std::fs::write(&chengde, text).unwrap();
     };
     let mut on_build = edit;
-    watch(&project, &options, &mut on_build, &|| {
-        builds.borrow().len() < 3
-    })
+    watch(
+        &project,
+        &options,
+        &mut on_build,
+        &mut |e| panic!("{e:#}"),
+        &|| builds.borrow().len() < 3,
+    )
     .unwrap();
     let builds = builds.into_inner();
     let outcome = |build: &Summary, name: &str| {
@@ -88,35 +92,11 @@ fn get(port: u16, path: &str) -> String {
 
 #[test]
 fn the_preview_server_serves_the_site_and_its_pages_reload_after_a_build() {
-    use std::io::BufRead;
     let data = scratch("serve-data");
     copy_seed("dongguan-rd.yaml", &data.join("dongguan.yaml"));
     let out = scratch("serve-out");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jixiao"))
-        .args(["watch", "--serve", "0", "--data"])
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let port: u16 = lines
-        .by_ref()
-        .map(Result::unwrap)
-        .find_map(|l| {
-            l.split("http://127.0.0.1:")
-                .nth(1)
-                .map(|p| p.trim_end_matches('/').parse().unwrap())
-        })
-        .unwrap();
-    assert!(
-        lines
-            .by_ref()
-            .map(Result::unwrap)
-            .any(|l| l.starts_with("built 1,"))
-    );
+    let served = Served::start(&data, &out);
+    let port = served.port;
     let page = get(port, "/dongguan.html");
     assert!(page.starts_with("HTTP/1.1 200 OK"), "{page}");
     assert!(page.contains("/__jixiao/version") && page.contains("东莞市"));
@@ -124,6 +104,57 @@ fn the_preview_server_serves_the_site_and_its_pages_reload_after_a_build() {
     let version = get(port, "/__jixiao/version");
     assert!(version.ends_with("\r\n\r\n1"), "{version}");
     assert!(get(port, "/../../etc/passwd").starts_with("HTTP/1.1 404"));
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(served);
+}
+
+#[test]
+fn watch_goes_on_when_a_save_breaks_a_template_or_empties_the_data_folder() {
+    let dir = scratch("watch-errors");
+    let data = dir.join("data");
+    let templates = dir.join("templates");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::create_dir_all(templates.join("forms/dongguan-rd")).unwrap();
+    let file = data.join("dongguan.yaml");
+    copy_seed("dongguan-rd.yaml", &file);
+    let saved = std::fs::read(&file).unwrap();
+    let broken = templates.join("forms/dongguan-rd/main.typ.j2");
+    let project = Project {
+        data: data.clone(),
+        templates: Some(templates.clone()),
+        font_dirs: vec![],
+    };
+    let options = BuildOptions {
+        out: dir.join("out"),
+        worker: PathBuf::from(env!("CARGO_BIN_EXE_jixiao")),
+        holder: "the watch test".to_owned(),
+        ..BuildOptions::default()
+    };
+    let builds = RefCell::new(0);
+    let errors: RefCell<Vec<String>> = RefCell::new(Vec::new());
+    let mut on_build = |summary: &Summary| {
+        assert!(summary.succeeded());
+        *builds.borrow_mut() += 1;
+        match *builds.borrow() {
+            1 => std::fs::write(&broken, "{% if %}").unwrap(),
+            2 => std::fs::remove_file(&file).unwrap(),
+            _ => {}
+        }
+    };
+    let mut on_error = |error: &anyhow::Error| {
+        errors.borrow_mut().push(format!("{error:#}"));
+        match errors.borrow().len() {
+            1 => std::fs::remove_file(&broken).unwrap(),
+            _ => std::fs::write(&file, &saved).unwrap(),
+        }
+    };
+    watch(&project, &options, &mut on_build, &mut on_error, &|| {
+        *builds.borrow() < 3 && errors.borrow().len() < 3
+    })
+    .unwrap();
+    let errors = errors.into_inner();
+    assert_eq!(builds.into_inner(), 3, "{errors:?}");
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors[0].contains("main.typ.j2"), "{}", errors[0]);
+    assert!(errors[1].contains("no data files"), "{}", errors[1]);
+    assert!(dir.join("out/dongguan.pdf").is_file());
 }

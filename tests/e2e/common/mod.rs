@@ -267,3 +267,71 @@ pub fn fidelity(cells: &[String], text: &str) -> (f64, Vec<String>) {
     let found = cells.len() - missing.len();
     (found as f64 / cells.len().max(1) as f64, missing)
 }
+
+/// A project folder under the target directory with a form of its own:
+/// `templates/forms/<form>/main.typ.j2` holding `template`, and one data
+/// file in it, `data/<form>.yaml`. Returns the folder.
+pub fn one_form_project(name: &str, form: &str, template: &str) -> PathBuf {
+    let dir = scratch(name);
+    let folder = dir.join("templates/forms").join(form);
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    std::fs::write(folder.join("main.typ.j2"), template).unwrap();
+    std::fs::write(
+        dir.join("data").join(format!("{form}.yaml")),
+        format!("form: {form}\nyear: 2022\ntitle: t\ndepartment: d\n"),
+    )
+    .unwrap();
+    dir
+}
+
+/// `jixiao watch --serve 0` of `data` into `out`, once its first build is
+/// done; the port it serves on. Its output stays open while it runs.
+pub struct Served {
+    pub child: std::process::Child,
+    pub port: u16,
+    _output: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+}
+
+impl Served {
+    pub fn start(data: &Path, out: &Path) -> Self {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+            .args(["watch", "--serve", "0", "--data"])
+            .arg(data)
+            .arg("--out")
+            .arg(out)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let port: u16 = lines
+            .by_ref()
+            .map(Result::unwrap)
+            .find_map(|l| {
+                l.split("http://127.0.0.1:")
+                    .nth(1)
+                    .map(|p| p.trim_end_matches('/').parse().unwrap())
+            })
+            .unwrap();
+        assert!(
+            lines
+                .by_ref()
+                .map(Result::unwrap)
+                .any(|l| l.starts_with("built 1,"))
+        );
+        Self {
+            child,
+            port,
+            _output: lines,
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
