@@ -64,22 +64,11 @@ enum Command {
         /// needs, compilable with `typst compile --root F F/main.typ`.
         #[arg(long, value_name = "DIR")]
         emit_typst: Option<PathBuf>,
-        /// Documents typeset at once, each in its own process (0: one per core).
-        #[arg(long, short, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=64))]
-        jobs: u16,
+        #[command(flatten)]
+        run: RunArgs,
         /// Also print where the time went, per phase.
         #[arg(long)]
         timings: bool,
-        /// Seconds one document's typesetting may take before it fails.
-        #[arg(long, value_name = "SECONDS", default_value_t = Limits::default().time.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
-        time_limit: u64,
-        /// Memory in MiB a typesetting process may use before its document fails.
-        #[arg(long, value_name = "MIB", default_value_t = Limits::default().memory >> 20, value_parser = clap::value_parser!(u64).range(256..))]
-        memory_limit: u64,
-        /// The date of documents whose data states none, as Unix seconds
-        /// (the reproducible-builds convention; `make publish` sets it).
-        #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECONDS")]
-        source_date_epoch: Option<i64>,
         /// Build only the K-th of N shares of the documents (counted from
         /// 1), for a build spread over N machines writing one output folder;
         /// `jixiao index` then writes the index and checksums.
@@ -99,12 +88,8 @@ enum Command {
         /// reloading itself after a build (0 picks a free port).
         #[arg(long, value_name = "PORT")]
         serve: Option<u16>,
-        /// Documents typeset at once (0: one per core).
-        #[arg(long, short, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=64))]
-        jobs: u16,
-        /// As for `build`: documents' date when their data states none.
-        #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECONDS")]
-        source_date_epoch: Option<i64>,
+        #[command(flatten)]
+        run: RunArgs,
     },
     /// Writes the index and checksums of an output folder the shards of a
     /// build (`build --shard K/N`) have written, and removes what no
@@ -198,10 +183,46 @@ impl Command {
     fn parent_memory(&self) -> Option<u64> {
         let workers = match self {
             Self::Worker { .. } => return None,
-            Self::Build { memory_limit, .. } => memory_limit << 20,
+            Self::Build { run, .. } | Self::Watch { run, .. } => run.memory_limit << 20,
             _ => Limits::default().memory,
         };
         Some(workers + jixiao::alloc::PARENT_ALLOWANCE)
+    }
+}
+
+/// How documents are typeset, the same for `build` and `watch`.
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Documents typeset at once, each in its own process (0: one per core).
+    #[arg(long, short, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=64))]
+    jobs: u16,
+    /// Seconds one document's typesetting may take before it fails.
+    #[arg(long, value_name = "SECONDS", default_value_t = Limits::default().time.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    time_limit: u64,
+    /// Memory in MiB a typesetting process may use before its document fails.
+    #[arg(long, value_name = "MIB", default_value_t = Limits::default().memory >> 20, value_parser = clap::value_parser!(u64).range(256..))]
+    memory_limit: u64,
+    /// The date of documents whose data states none, as Unix seconds
+    /// (the reproducible-builds convention; `make publish` sets it).
+    #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECONDS")]
+    source_date_epoch: Option<i64>,
+}
+
+impl RunArgs {
+    /// The build's options for the output folder `out`.
+    fn options(&self, out: PathBuf) -> Result<BuildOptions> {
+        Ok(BuildOptions {
+            holder: holder(&out),
+            out,
+            jobs: usize::from(self.jobs),
+            source_date: self.source_date_epoch.map(source_date).transpose()?,
+            limits: Limits {
+                time: Duration::from_secs(self.time_limit),
+                memory: self.memory_limit << 20,
+            },
+            worker: std::env::current_exe()?,
+            ..BuildOptions::default()
+        })
     }
 }
 
@@ -374,17 +395,9 @@ fn run(cli: Cli) -> Result<bool> {
             project,
             out,
             serve,
-            jobs,
-            source_date_epoch,
+            run,
         } => {
-            let options = BuildOptions {
-                holder: holder(&out),
-                out,
-                jobs: usize::from(jobs),
-                source_date: source_date_epoch.map(source_date).transpose()?,
-                worker: std::env::current_exe()?,
-                ..BuildOptions::default()
-            };
+            let options = run.options(out)?;
             let builds = Arc::new(AtomicU64::new(0));
             if let Some(port) = serve {
                 let port = jixiao::serve::start(options.out.clone(), port, builds.clone())?;
@@ -432,26 +445,15 @@ fn run(cli: Cli) -> Result<bool> {
             out,
             force,
             emit_typst,
-            jobs,
+            run,
             timings,
-            time_limit,
-            memory_limit,
-            source_date_epoch,
             shard,
         } => {
             let options = BuildOptions {
                 shard,
-                holder: holder(&out),
-                out,
                 force,
                 emit_typst,
-                jobs: usize::from(jobs),
-                source_date: source_date_epoch.map(source_date).transpose()?,
-                limits: Limits {
-                    time: Duration::from_secs(time_limit),
-                    memory: memory_limit << 20,
-                },
-                worker: std::env::current_exe()?,
+                ..run.options(out)?
             };
             let progress = progress_bar();
             let summary = publish::build(&project.project(), &options, &|total| {
