@@ -52,14 +52,6 @@ pub struct Parsed {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// The outcome of loading a data folder: the documents that parsed, and the
-/// findings about those that did not.
-#[derive(Debug, Default)]
-pub struct Loaded {
-    pub sources: Vec<Source>,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
 /// Why the data folder cannot be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum DataDirError {
@@ -142,21 +134,6 @@ fn refuse(path: &Path, why: String) -> Diagnostic {
         "not-a-data-file",
         format!("{} {why}", path.display()),
     )
-}
-
-/// Loads the data files `files` of the folder `data`.
-pub fn load_files(data: &Path, files: &[PathBuf], forms: &Forms) -> Loaded {
-    let mut loaded = Loaded::default();
-    for path in files {
-        let source = read(path)
-            .map_err(|d| vec![*d])
-            .and_then(|bytes| load_source(data, path, &bytes, forms));
-        match source {
-            Ok(source) => loaded.sources.push(source),
-            Err(found) => loaded.diagnostics.extend(found),
-        }
-    }
-    loaded
 }
 
 /// Loads the data file at `path`, under the data folder `data`, from its bytes.

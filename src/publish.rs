@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use rayon::prelude::*;
 
 pub use outputs::{CHECKSUMS, INDEX, Published};
 pub use plan::Shard;
@@ -26,7 +27,7 @@ pub use state::{StateError, state_dir};
 use crate::check::{Forms, Previous, check_with_history, load_forms, previous_year_path};
 use crate::contract::{json_schema, published_json, schema_file, skeleton, view};
 use crate::diag::Diagnostic;
-use crate::load::{Source, data_files, load_files, load_source, read};
+use crate::load::{Source, data_files, load_source, read};
 use crate::model::{Date, Document, Unit};
 use crate::render::{Page, Renderer};
 use crate::site::{Entry, render_index, wan_yuan};
@@ -177,19 +178,35 @@ pub fn check_project(project: &Project, only: &[PathBuf]) -> anyhow::Result<Vec<
         }
         only.to_vec()
     };
-    let loaded = load_files(&project.data, &files, &forms);
-    diagnostics.extend(loaded.diagnostics);
-    for source in loaded.sources {
-        let previous = previous_year(&source.path, &forms);
-        let previous = previous.as_ref().map(|(path, parsed)| Previous {
-            path,
-            document: &parsed.document,
-        });
-        diagnostics.extend(source.warnings);
-        diagnostics.extend(
-            check_with_history(&source.path, &source.document, &forms, previous).into_all(),
-        );
+    let checked: Vec<Result<Vec<Diagnostic>, Vec<Diagnostic>>> = files
+        .par_iter()
+        .map(|path| check_file(&project.data, path, &forms))
+        .collect();
+    let mut findings = Vec::new();
+    for result in checked {
+        match result {
+            Ok(found) => findings.extend(found),
+            Err(unreadable) => diagnostics.extend(unreadable),
+        }
     }
+    diagnostics.extend(findings);
+    Ok(diagnostics)
+}
+
+/// One data file loaded and checked, against its previous year too: its
+/// findings, or why it could not be loaded. Files are independent, so a
+/// folder's are checked on every core at once.
+fn check_file(data: &Path, path: &Path, forms: &Forms) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
+    let bytes = read(path).map_err(|d| vec![*d])?;
+    let source = load_source(data, path, &bytes, forms)?;
+    let previous = previous_year(&source.path, forms);
+    let previous = previous.as_ref().map(|(path, parsed)| Previous {
+        path,
+        document: &parsed.document,
+    });
+    let mut diagnostics = source.warnings;
+    diagnostics
+        .extend(check_with_history(&source.path, &source.document, forms, previous).into_all());
     Ok(diagnostics)
 }
 
