@@ -69,6 +69,11 @@ enum Command {
         /// Also print where the time went, per phase.
         #[arg(long)]
         timings: bool,
+        /// How to print the outcome: the findings and a one-line summary for
+        /// people, or one JSON object (counts, documents, findings with
+        /// their hints) for programs.
+        #[arg(long, value_enum, default_value_t = BuildFormat::Human)]
+        format: BuildFormat,
         /// Build only the K-th of N shares of the documents (counted from
         /// 1), for a build spread over N machines writing one output folder;
         /// `jixiao index` then writes the index and checksums.
@@ -244,6 +249,12 @@ struct ProjectArgs {
     /// A folder with extra fonts (e.g. the office's 方正小标宋, 仿宋_GB2312); may repeat.
     #[arg(long = "font-path", default_value = "fonts")]
     font_paths: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum BuildFormat {
+    Human,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -447,6 +458,7 @@ fn run(cli: Cli) -> Result<bool> {
             emit_typst,
             run,
             timings,
+            format,
             shard,
         } => {
             let options = BuildOptions {
@@ -461,7 +473,10 @@ fn run(cli: Cli) -> Result<bool> {
                 progress.inc(1);
             })?;
             progress.finish_and_clear();
-            report(&summary, timings)?;
+            match format {
+                BuildFormat::Json => say!("{}", serde_json::to_string_pretty(&summary.to_json())?)?,
+                BuildFormat::Human => report(&summary, timings)?,
+            }
             Ok(summary.succeeded())
         }
     }

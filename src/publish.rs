@@ -12,6 +12,7 @@ mod locate;
 mod outputs;
 mod plan;
 mod state;
+mod summary;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ use rayon::prelude::*;
 pub use outputs::{CHECKSUMS, INDEX, Published};
 pub use plan::Shard;
 pub use state::{StateError, state_dir};
+pub use summary::{DocReport, Outcome, Summary};
 
 use crate::check::{Forms, Previous, check_with_history, load_forms, previous_year_path};
 use crate::contract::{json_schema, published_json, schema_file, skeleton, view};
@@ -74,89 +76,6 @@ pub struct BuildOptions {
     /// Build only this share of the documents, leaving the index, the
     /// checksums and the other shares' files to `jixiao index`.
     pub shard: Option<Shard>,
-}
-
-/// What happened to one document.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    Built { pages: usize },
-    UpToDate,
-    Failed,
-}
-
-/// One document's outcome and findings.
-#[derive(Clone, Debug)]
-pub struct DocReport {
-    pub path: PathBuf,
-    pub outcome: Outcome,
-    /// Its findings, the waived ones included (each with its `waiver`).
-    pub diagnostics: Vec<Diagnostic>,
-    /// Time spent in Typst.
-    pub times: PhaseTimes,
-    /// Time spent on everything else: load, check, render, hash, write.
-    pub rest: Duration,
-    /// The document's published files, new or from an earlier build.
-    pub published: Vec<Published>,
-    /// How the index lists it, if it is published.
-    pub entry: Option<Entry>,
-}
-
-/// The outcome of a whole run.
-#[derive(Debug, Default)]
-pub struct Summary {
-    pub documents: Vec<DocReport>,
-    /// What was removed from the output folder: documents whose data file
-    /// is gone (`2022/x`), and files no build made (`notes.txt`).
-    pub removed: Vec<String>,
-    /// What the output folder holds that no build of jixiao wrote (a file
-    /// put there by hand, a link): left where it is, and named.
-    pub left: Vec<String>,
-    /// Why the index and checksums could not be written, if they could not.
-    pub site_error: Option<String>,
-    pub seconds: f64,
-}
-
-impl Summary {
-    pub fn count(&self, wanted: fn(&Outcome) -> bool) -> usize {
-        self.documents.iter().filter(|d| wanted(&d.outcome)).count()
-    }
-
-    pub fn pages(&self) -> usize {
-        self.documents
-            .iter()
-            .map(|d| match d.outcome {
-                Outcome::Built { pages } => pages,
-                _ => 0,
-            })
-            .sum()
-    }
-
-    pub fn failed(&self) -> impl Iterator<Item = &DocReport> {
-        self.documents
-            .iter()
-            .filter(|d| d.outcome == Outcome::Failed)
-    }
-
-    pub fn diagnostics(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.documents.iter().flat_map(|d| &d.diagnostics)
-    }
-
-    /// Whether the build did all it should: every document published and
-    /// the index and checksums written.
-    pub fn succeeded(&self) -> bool {
-        self.failed().next().is_none() && self.site_error.is_none()
-    }
-
-    /// The time all documents spent in Typst, and the rest, over all workers.
-    pub fn times(&self) -> (PhaseTimes, Duration) {
-        let mut typst = PhaseTimes::default();
-        let mut rest = Duration::ZERO;
-        for document in &self.documents {
-            typst += document.times;
-            rest += document.rest;
-        }
-        (typst, rest)
-    }
 }
 
 /// Loads and checks the data files `only` (every data file when none are

@@ -28,15 +28,16 @@ fn sha256sum_checks(out: &Path) -> bool {
 
 /// `jixiao build` run by bash with a limit on the size of any file it
 /// writes: past it a write fails as on a full disk.
-fn build_with_file_limit(data: &Path, out: &Path, kib: u32) -> Output {
+fn build_with_file_limit(data: &Path, out: &Path, kib: u32, extra: &[&str]) -> Output {
     Command::new("bash")
         .arg("-c")
         .arg(format!(
-            "ulimit -f {kib}; trap '' XFSZ; exec \"$0\" build --data \"$1\" --out \"$2\""
+            "ulimit -f {kib}; trap '' XFSZ; exec \"$0\" build --data \"$1\" --out \"$2\" \"${{@:3}}\""
         ))
         .arg(env!("CARGO_BIN_EXE_jixiao"))
         .arg(data)
         .arg(out)
+        .args(extra)
         .current_dir(root())
         .output()
         .unwrap()
@@ -81,13 +82,9 @@ fn a_linked_output_folder_is_written_through_and_kept() {
     let out = dir.join("out");
     std::os::unix::fs::symlink(&real, &out).unwrap();
     for _ in 0..2 {
-        let run = build_into(&data, &out, &[]);
+        let (run, summary) = build_json(&data, &out, &[]);
         assert!(run.status.success(), "{}", stderr_of(&run));
-        assert!(
-            !last_line(&run).contains("removed: "),
-            "{}",
-            last_line(&run)
-        );
+        assert_eq!(summary["removed"], serde_json::json!([]), "{summary}");
     }
     assert!(std::fs::symlink_metadata(&out).unwrap().is_symlink());
     assert!(real.join("wuxi-rd.pdf").is_file());
@@ -130,25 +127,28 @@ fn a_write_that_fails_leaves_the_published_document_as_it_was() {
     let wuxi = data.join("wuxi-rd.yaml");
     let text = std::fs::read_to_string(&wuxi).unwrap();
     std::fs::write(&wuxi, text.replacen("无锡市", "无锡市（修订）", 1)).unwrap();
-    let run = build_with_file_limit(&data, &out, 16);
+    let run = build_with_file_limit(&data, &out, 16, &["--format", "json"]);
     assert_eq!(run.status.code(), Some(1), "{}", stderr_of(&run));
-    let line = last_line(&run);
-    assert!(
-        line.contains("failed 1") && line.contains("removed 0"),
-        "{line}"
+    let summary: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(
+        (
+            summary["failed"].as_u64(),
+            summary["removed"].as_array().map(Vec::len)
+        ),
+        (Some(1), Some(0))
     );
-    assert!(
-        stderr_of(&run).contains("cannot write the outputs"),
-        "{}",
-        stderr_of(&run)
-    );
+    let findings = summary["findings"].to_string();
+    assert!(findings.contains("cannot write the outputs"), "{findings}");
     assert_eq!(files(&out), before, "the site is exactly as it was");
     assert!(sha256sum_checks(&out));
     let temp = jixiao::publish::state_dir(&out).join("tmp");
     assert_eq!(std::fs::read_dir(temp).unwrap().count(), 0);
-    let again = build_into(&data, &out, &[]);
+    let (again, summary) = build_json(&data, &out, &[]);
     assert!(again.status.success(), "{}", stderr_of(&again));
-    assert!(last_line(&again).starts_with("built 1, up to date 1"));
+    assert_eq!(
+        (summary["built"].as_u64(), summary["up_to_date"].as_u64()),
+        (Some(1), Some(1))
+    );
 }
 
 #[test]

@@ -335,3 +335,14 @@ impl Drop for Served {
         let _ = self.child.wait();
     }
 }
+
+/// `jixiao build --format json` of `data` into `out`: the run and what it
+/// says it did.
+pub fn build_json(data: &Path, out: &Path, extra: &[&str]) -> (Output, serde_json::Value) {
+    let mut args = vec!["--format", "json"];
+    args.extend(extra);
+    let run = build_into(data, out, &args);
+    let summary = serde_json::from_slice(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&run.stdout)));
+    (run, summary)
+}
