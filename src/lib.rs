@@ -21,3 +21,4 @@ pub mod site;
 pub mod synth;
 pub mod templates;
 pub mod typeset;
+pub mod workbook;

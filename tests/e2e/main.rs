@@ -19,4 +19,5 @@ mod shards;
 mod site;
 mod typography;
 mod watch;
+mod workbook;
 mod world;
