@@ -431,3 +431,94 @@ fn workbooks_saved_by_libreoffice_give_the_same_data_files() {
         }
     }
 }
+
+/// A project's sheet laid out like the printed 申报表: label cells with
+/// their values beside them, and the indicator rows under their headings,
+/// 一级 and 二级 merged over their rows.
+fn form_sheet(
+    workbook: &mut Workbook,
+    name: &str,
+    project: &str,
+    amount: f64,
+    indicators: &[(&str, &str, &str, &str)],
+) {
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(name).unwrap();
+    let plain = Format::new();
+    sheet
+        .merge_range(0, 0, 0, 4, &format!("{project}绩效目标表"), &plain)
+        .unwrap();
+    for (row, label, value) in [
+        (1, "部门名称", "某市某局"),
+        (2, "标题", "某市某局2023年度预算绩效目标"),
+        (3, "项目名称", project),
+        (4, "金额单位", "万元"),
+    ] {
+        sheet.write_string(row, 0, label).unwrap();
+        sheet.write_string(row, 1, value).unwrap();
+    }
+    sheet.write_string(1, 2, "预算年度：").unwrap();
+    sheet.write_number(1, 3, 2023).unwrap();
+    sheet.write_string(3, 2, "资金总额（万元）").unwrap();
+    sheet
+        .write_number_with_format(3, 3, amount, &Format::new().set_num_format("0.00"))
+        .unwrap();
+    for (col, heading) in ["一级指标", "二级指标", "三级指标", "年度指标值"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(5, col as u16 + 1, *heading).unwrap();
+    }
+    let last = 5 + indicators.len() as u32;
+    sheet
+        .merge_range(5, 0, last, 0, "绩效指标", &plain)
+        .unwrap();
+    let mut start = 6;
+    for (i, (level1, level2, name, value)) in indicators.iter().enumerate() {
+        let row = 6 + i as u32;
+        sheet.write_string(row, 2, *level2).unwrap();
+        sheet.write_string(row, 3, *name).unwrap();
+        sheet.write_string(row, 4, *value).unwrap();
+        let next = indicators.get(i + 1).map(|n| n.0);
+        if next != Some(*level1) {
+            if row > start {
+                sheet.merge_range(start, 1, row, 1, level1, &plain).unwrap();
+            } else {
+                sheet.write_string(row, 1, *level1).unwrap();
+            }
+            start = row + 1;
+        }
+    }
+}
+
+#[test]
+fn sheets_laid_out_like_the_printed_form_are_read_by_their_labels() {
+    let dir = scratch("workbook-form-layout");
+    let xlsx = dir.join("申报表.xlsx");
+    let mut workbook = Workbook::new();
+    let rows = [
+        ("产出指标", "数量指标", "运维系统数量", "=6个"),
+        ("产出指标", "质量指标", "系统可用率", "≥99%"),
+        ("效益指标", "社会效益指标", "业务连续性", "有效保障"),
+        ("满意度指标", "服务对象满意度指标", "使用人员满意度", "≥90%"),
+    ];
+    form_sheet(&mut workbook, "项目1", "信息系统运行维护", 36.5, &rows);
+    form_sheet(&mut workbook, "项目2", "办公设备购置", 12.0, &rows);
+    workbook.save(&xlsx).unwrap();
+    let run = import_into(&dir, &xlsx, &[]);
+    assert!(run.status.success(), "{}", stderr_of(&run));
+    let written = yaml_files(&dir.join("data"));
+    assert_eq!(written.len(), 1, "one department");
+    let text = String::from_utf8(written[0].1.clone()).unwrap();
+    for expected in [
+        "- name: '信息系统运行维护'\n    title: '信息系统运行维护绩效目标表'",
+        "- name: '办公设备购置'",
+        "total: '36.50'",
+        "total: '12.00'",
+        "- name: '产出指标'\n          groups:\n            - name: '数量指标'",
+        "- name: '质量指标'",
+    ] {
+        assert!(text.contains(expected), "{expected} missing:\n{text}");
+    }
+    assert_eq!(text.matches("- name: '产出指标'").count(), 2, "{text}");
+}
