@@ -185,15 +185,13 @@ fn document(
 ) -> Result<(), ExportError> {
     count.documents += 1;
     let all = cells(&layout.document, node);
-    let key: Vec<(String, Kind, String)> = all
+    // The department first, then its year: what a reader filters by.
+    let key: Vec<(String, Kind, String)> = [["department"], ["year"]]
         .iter()
-        .filter(|(h, _, _)| {
-            layout
-                .document
-                .iter()
-                .any(|c| &c.heading == h && (c.path == ["department"] || c.path == ["year"]))
+        .filter_map(|path| {
+            let column = layout.document.iter().find(|c| c.path == *path)?;
+            all.iter().find(|(h, _, _)| *h == column.heading).cloned()
         })
-        .cloned()
         .collect();
     let mut row = key.clone();
     row.push((layout::SLUG.to_owned(), Kind::Text, slug.to_owned()));

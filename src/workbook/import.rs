@@ -231,7 +231,6 @@ impl<'l> Reader<'l> {
         ]
         .contains(&text)
             || layout::is_value_heading(text)
-            || layout::DEPARTMENT_SYNONYMS.contains(&text)
             || self.all_columns().any(|c| c.accepts(text))
     }
 
@@ -251,7 +250,8 @@ impl<'l> Reader<'l> {
             return None;
         }
         let department = |text: &str| {
-            text.trim() == "部门名称" || layout::DEPARTMENT_SYNONYMS.contains(&text.trim())
+            self.all_columns()
+                .any(|c| c.path == ["department"] && c.accepts(text))
         };
         let Some(header) = grid
             .rows

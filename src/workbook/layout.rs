@@ -25,9 +25,6 @@ pub const TABLE_COLUMNS: &str = "指标值列";
 /// What joins a record's title to its field's in a qualified heading.
 pub const JOIN: char = '·';
 
-/// Other names budget systems give the department column.
-pub const DEPARTMENT_SYNONYMS: &[&str] = &["单位名称", "预算单位", "部门（单位）名称", "单位"];
-
 /// Whether an indicators sheet's heading is one of the tables' value
 /// columns (实施周期指标值, 半年（程） 指标值, 绩效指标描述, 指标值确定依据),
 /// which are the data's own, not the contract's.
@@ -55,6 +52,8 @@ pub struct Column {
     pub parent: Option<String>,
     /// The heading export writes (set by [`Layout::of`]).
     pub heading: String,
+    /// Other headings the contract lists for it.
+    pub synonyms: Vec<String>,
     pub required: bool,
 }
 
@@ -68,7 +67,7 @@ impl Column {
                 .parent
                 .as_ref()
                 .is_some_and(|p| heading == format!("{p}{JOIN}{}", self.title))
-            || (self.path == ["department"] && DEPARTMENT_SYNONYMS.contains(&heading))
+            || self.synonyms.iter().any(|s| s == heading)
     }
 }
 
@@ -214,6 +213,7 @@ fn walk(
                     title: table.columns_heading(),
                     parent: None,
                     heading: String::new(),
+                    synonyms: Vec::new(),
                     required: false,
                 };
                 layout.tables.push(table);
@@ -226,6 +226,7 @@ fn walk(
                     title: field.title.clone(),
                     parent: parent.map(str::to_owned),
                     heading: String::new(),
+                    synonyms: field.synonyms.clone(),
                     required,
                 };
                 push(layout, owner, column);
@@ -274,6 +275,7 @@ fn flatten(
                 title: field.title.clone(),
                 parent: parent.map(str::to_owned),
                 heading: String::new(),
+                synonyms: field.synonyms.clone(),
                 required: field.required,
             }),
         }
