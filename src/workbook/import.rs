@@ -26,10 +26,6 @@ use crate::model::{Date, Money, When};
 pub enum ImportError {
     #[error("{}", problems(.0))]
     Cells(Vec<Problem>),
-    #[error(
-        "the workbook names no form: pass --form NAME (`jixiao forms` lists them) or add a 表式 column"
-    )]
-    NoForm,
 }
 
 fn problems(found: &[Problem]) -> String {
@@ -677,11 +673,14 @@ impl<'l> Reader<'l> {
         let mut files: Vec<(PathBuf, String)> = Vec::new();
         let docs = std::mem::take(&mut self.docs);
         for doc in &docs {
-            let Some(form) = doc.form.clone().or_else(|| self.default_form.clone()) else {
-                return Err(ImportError::NoForm);
-            };
+            // A department without a known form was reported at its rows.
+            let form = doc.form.clone().or_else(|| self.default_form.clone());
             let layouts = self.layouts;
-            let (layout, contract) = &layouts[&form];
+            let Some((form, (layout, contract))) =
+                form.and_then(|f| Some((f.clone(), layouts.get(&f)?)))
+            else {
+                continue;
+            };
             let mut found = Vec::new();
             let entries = build(doc, layout, contract, &form, &mut found);
             let year = entries
@@ -1263,6 +1262,28 @@ mod tests {
             found.iter().any(|p| p.starts_with(
                 "指标!G2: the merged cell 指标!G2:G3 (一级指标) spans rows of two departments"
             )),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_department_needs_a_form_the_project_has() {
+        let forms = load_forms(&TemplateStore::built_in()).unwrap();
+        let rows = [HEAD.to_vec(), row("某局", "36.50", "购置台数")];
+        let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+        let found = problems(import(&[grid("指标", &rows)], &forms, None, "t.xlsx"));
+        assert!(
+            found[0].starts_with("指标!A2: no form for this department"),
+            "{found:?}"
+        );
+        let found = problems(import(
+            &[grid("指标", &rows)],
+            &forms,
+            Some("nationl"),
+            "t.xlsx",
+        ));
+        assert!(
+            found[0].starts_with("指标!A2: there is no form “nationl”"),
             "{found:?}"
         );
     }

@@ -63,10 +63,12 @@ impl Column {
         let heading = heading.trim();
         heading == self.title
             || heading == self.heading
-            || self
-                .parent
-                .as_ref()
-                .is_some_and(|p| heading == format!("{p}{JOIN}{}", self.title))
+            || self.parent.as_ref().is_some_and(|p| {
+                heading
+                    .strip_prefix(p.as_str())
+                    .and_then(|rest| rest.strip_prefix(JOIN))
+                    == Some(self.title.as_str())
+            })
             || self.synonyms.iter().any(|s| s == heading)
     }
 }
