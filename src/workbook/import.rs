@@ -510,37 +510,17 @@ impl<'l> Reader<'l> {
                 Some(Role::Value) => values.push((sheet.heading(col).to_owned(), cell)),
                 Some(Role::Field) | Some(Role::Department) | Some(Role::ProjectName) => {
                     let heading = sheet.heading(col);
-                    let in_list = list.and_then(|l| {
-                        l.levels.iter().enumerate().find_map(|(i, level)| {
-                            level
-                                .columns
-                                .iter()
-                                .find(|c| c.accepts(heading))
-                                .map(|c| (i, c))
-                        })
-                    });
-                    if let Some((level, column)) = in_list {
-                        if !text.is_empty() || column.required {
-                            list_levels[level].push((column.path.clone(), cell));
+                    match place(layout, list, project.is_some(), heading) {
+                        Some(Place::List(level, column)) if !text.is_empty() || column.required => {
+                            list_levels[level].push((column.path.clone(), cell))
                         }
-                        continue;
-                    }
-                    let in_project =
-                        project.and_then(|_| layout.project.iter().find(|c| c.accepts(heading)));
-                    let (owner, column) = match in_project {
-                        Some(c) => (Owner::Project, Some(c)),
-                        None => (
-                            Owner::Document,
-                            layout.document.iter().find(|c| c.accepts(heading)),
-                        ),
-                    };
-                    match column {
-                        Some(c) if !text.trim().is_empty() => taken.push((owner, c, cell)),
-                        Some(_) => {}
+                        Some(Place::Record(owner, column)) if !text.trim().is_empty() => {
+                            taken.push((owner, column, cell))
+                        }
                         None if !text.trim().is_empty() => {
                             unknown.push((heading.to_owned(), cell.at))
                         }
-                        None => {}
+                        _ => {}
                     }
                 }
                 _ => {}
@@ -550,18 +530,12 @@ impl<'l> Reader<'l> {
             self.problem(at, format!("“{heading}” is no field of the form {form}: leave the cell empty for this department, or use the form that has it"));
         }
         for (owner, column, cell) in taken {
-            if let Err(why) = scalar(&column.kind, &cell.text, cell.at.clone()) {
-                let message = format!("{} ({}): {why}", column.heading, column.path.join("."));
-                self.problem(cell.at, message);
-                continue;
-            }
-            let record = match (owner, project) {
-                (Owner::Project, Some(p)) => &mut self.docs[doc].projects[p].values,
-                _ => &mut self.docs[doc].values,
-            };
-            if let Some(problem) = set(record, column, cell) {
-                self.problems.push(problem);
-            }
+            self.take(
+                doc,
+                project.filter(|_| owner == Owner::Project),
+                column,
+                cell,
+            );
         }
         if let Some(list) = list {
             let lists = &mut self.docs[doc].lists;
@@ -579,6 +553,22 @@ impl<'l> Reader<'l> {
         }
         if sheet.kind == Holds::Indicators {
             self.indicator(sheet, row, doc, form, project, &table_title, names, values);
+        }
+    }
+
+    /// Records a department's or project's value, once it reads as its field.
+    fn take(&mut self, doc: usize, project: Option<usize>, column: &Column, cell: Taken) {
+        if let Err(why) = scalar(&column.kind, &cell.text, cell.at.clone()) {
+            let message = format!("{} ({}): {why}", column.heading, column.path.join("."));
+            self.problem(cell.at, message);
+            return;
+        }
+        let record = match project {
+            Some(p) => &mut self.docs[doc].projects[p].values,
+            None => &mut self.docs[doc].values,
+        };
+        if let Some(problem) = set(record, column, cell) {
+            self.problems.push(problem);
         }
     }
 
@@ -737,6 +727,37 @@ impl<'l> Reader<'l> {
             Err(ImportError::Cells(self.problems))
         }
     }
+}
+
+/// Where a cell of a row goes.
+enum Place<'l> {
+    /// A level of the sheet's list.
+    List(usize, &'l Column),
+    /// The row's project, or its department.
+    Record(Owner, &'l Column),
+}
+
+/// The field a heading names on a row: its list's first, then its
+/// project's (where the row names one), then its department's.
+fn place<'l>(
+    layout: &'l Layout,
+    list: Option<&'l layout::List>,
+    project: bool,
+    heading: &str,
+) -> Option<Place<'l>> {
+    let in_list = list.and_then(|l| {
+        l.levels.iter().enumerate().find_map(|(i, level)| {
+            let column = level.columns.iter().find(|c| c.accepts(heading))?;
+            Some(Place::List(i, column))
+        })
+    });
+    let find = |owner, columns: &'l [Column]| {
+        let column = columns.iter().find(|c| c.accepts(heading))?;
+        Some(Place::Record(owner, column))
+    };
+    in_list
+        .or_else(|| find(Owner::Project, &layout.project).filter(|_| project))
+        .or_else(|| find(Owner::Document, &layout.document))
 }
 
 /// Records a value, or the problem of a second, different one.
