@@ -419,6 +419,73 @@ fn fill(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Read;
+
+    fn part(xlsx: &Path, name: &str) -> String {
+        let file = std::fs::File::open(xlsx).unwrap();
+        let mut zip = zip::ZipArchive::new(file).unwrap();
+        let mut text = String::new();
+        zip.by_name(name)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        text
+    }
+
+    #[test]
+    fn the_workbook_is_a_summary_to_filter_and_add_up() {
+        let dir = std::env::temp_dir().join(format!("jixiao-export-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let forms =
+            crate::contract::load_forms(&crate::templates::TemplateStore::built_in()).unwrap();
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        let (first, second) = (dir.join("a.xlsx"), dir.join("b.xlsx"));
+        let count = export(&data, &forms, &first).unwrap();
+        assert_eq!((count.documents, count.projects), (6, 30));
+        export(&data, &forms, &second).unwrap();
+        assert_eq!(
+            std::fs::read(&first).unwrap(),
+            std::fs::read(&second).unwrap(),
+            "the same data, the same bytes"
+        );
+        let book = part(&first, "xl/workbook.xml");
+        for sheet in [
+            "部门",
+            "项目",
+            "指标",
+            "年度重点工作任务",
+            "职能目标",
+            "豁免",
+        ] {
+            assert!(
+                book.contains(&format!("name=\"{sheet}\"")),
+                "{sheet}: {book}"
+            );
+        }
+        let departments = part(&first, "xl/worksheets/sheet1.xml");
+        assert!(
+            departments.contains("state=\"frozen\""),
+            "the heading row is frozen"
+        );
+        assert!(
+            departments.contains("<autoFilter ref=\"A1:"),
+            "filters are on"
+        );
+        assert!(
+            departments.contains("<col min=\"1\" max=\"1\" width="),
+            "columns are sized"
+        );
+        assert!(
+            departments.contains("<v>921.83</v>"),
+            "an amount is a number"
+        );
+        let styles = part(&first, "xl/styles.xml");
+        assert!(
+            styles.contains("formatCode=\"0.00\""),
+            "shown with its decimals: {styles}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn amounts_keep_their_decimals_as_a_format() {
