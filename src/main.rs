@@ -485,8 +485,11 @@ fn run(cli: Cli) -> Result<bool> {
     }
 }
 
-/// What import did to each data file.
+/// What import did to each data file, and in sum.
 fn print_imported(written: &[workbook::Written]) {
+    let count = |wanted: fn(&workbook::Change) -> bool| {
+        written.iter().filter(|w| wanted(&w.change)).count()
+    };
     for file in written {
         match &file.change {
             workbook::Change::Created => println!("wrote {}", file.path.display()),
@@ -499,6 +502,13 @@ fn print_imported(written: &[workbook::Written]) {
             }
         }
     }
+    println!(
+        "{} data files: {} new, {} replaced, {} unchanged",
+        written.len(),
+        count(|c| *c == workbook::Change::Created),
+        count(|c| matches!(c, workbook::Change::Replaced(_))),
+        count(|c| *c == workbook::Change::Unchanged),
+    );
 }
 
 /// A build's findings, its timings if asked, and its one-line summary.

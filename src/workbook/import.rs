@@ -29,10 +29,11 @@ pub enum ImportError {
 }
 
 fn problems(found: &[Problem]) -> String {
-    let mut text = format!(
-        "nothing was written: {} problems in the workbook:",
-        found.len()
-    );
+    let count = match found.len() {
+        1 => "1 problem".to_owned(),
+        n => format!("{n} problems"),
+    };
+    let mut text = format!("nothing was written: {count} in the workbook:");
     for problem in found {
         text.push_str(&format!("\n  {problem}"));
     }

@@ -71,10 +71,13 @@ fn round_trip(name: &str, data: &str, templates: &[&str], original_out: &Path) {
     let mut args = vec!["import", s(&xlsx), "--out", s(&imported)];
     args.extend(templates);
     let twice = ok(&args);
+    let (files, sum) = twice.trim_end().rsplit_once('\n').unwrap();
     assert!(
-        twice.lines().all(|l| l.starts_with("unchanged ")),
+        files.lines().all(|l| l.starts_with("unchanged ")),
         "{twice}"
     );
+    let unchanged = format!("0 new, 0 replaced, {} unchanged", original.len());
+    assert!(sum.ends_with(&unchanged), "{twice}");
 }
 
 #[test]
