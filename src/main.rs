@@ -158,9 +158,10 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Reads a workbook (.xlsx, .xls, .ods or .csv) in the long layout into
-    /// data files, one per department: <out>/<year>/<slug>.yaml. A data file
-    /// that differs is never replaced without --force.
+    /// Reads a workbook (.xlsx, .xls, .ods or .csv), one row per indicator or
+    /// laid out like the printed form, into data files, one per department:
+    /// <out>/<year>/<slug>.yaml. A data file that differs is never replaced
+    /// without --force.
     Import {
         #[command(flatten)]
         templates: TemplatesArg,

@@ -139,7 +139,7 @@ fn text_of(data: &Data, format: Option<&str>) -> String {
         Data::DateTimeIso(text) | Data::DurationIso(text) => {
             text.split('T').next().unwrap_or(text).to_owned()
         }
-        Data::Error(e) => format!("#{e:?}"),
+        Data::Error(e) => e.to_string(),
     }
 }
 
