@@ -386,6 +386,25 @@ fn contents(files: Vec<(String, Vec<u8>)>) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `workbook` saved again by LibreOffice as `kind` into `folder`.
+fn libreoffice(workbook: &Path, kind: &str, folder: &Path) -> std::path::PathBuf {
+    let profile = folder.join("profile");
+    let profile = format!("-env:UserInstallation=file://{}", s(&profile));
+    let args = [
+        "--headless",
+        &profile,
+        "--convert-to",
+        kind,
+        "--outdir",
+        s(folder),
+        s(workbook),
+    ];
+    let convert = tool("soffice", &args);
+    assert!(convert.status.success(), "{}", stderr_of(&convert));
+    let stem = workbook.file_stem().unwrap().to_str().unwrap();
+    folder.join(format!("{stem}.{kind}"))
+}
+
 /// The long workbook saved again by LibreOffice, as an office saves it:
 /// shared strings, its own styles and number formats, dates as serial
 /// numbers; as .xlsx, .ods and .xls.
@@ -397,23 +416,9 @@ fn workbooks_saved_by_libreoffice_give_the_same_data_files() {
     let direct = dir.join("direct");
     assert!(import_into(&direct, &source, &[]).status.success());
     let expected = contents(yaml_files(&direct.join("data")));
-    let profile = format!("-env:UserInstallation=file://{}", s(&dir.join("profile")));
     for kind in ["xlsx", "ods", "xls"] {
         let saved = dir.join(kind);
-        let convert = tool(
-            "soffice",
-            &[
-                "--headless",
-                &profile,
-                "--convert-to",
-                kind,
-                "--outdir",
-                s(&saved),
-                s(&source),
-            ],
-        );
-        assert!(convert.status.success(), "{}", stderr_of(&convert));
-        let workbook = saved.join(format!("targets.{kind}"));
+        let workbook = libreoffice(&source, kind, &saved);
         let run = import_into(&saved, &workbook, &[]);
         let got = contents(yaml_files(&saved.join("data")));
         if kind == "xls" {
@@ -524,4 +529,16 @@ fn sheets_laid_out_like_the_printed_form_are_read_by_their_labels() {
         assert!(text.contains(expected), "{expected} missing:\n{text}");
     }
     assert_eq!(text.matches("- name: '产出指标'").count(), 2, "{text}");
+    let expected = contents(written);
+    for kind in ["xlsx", "ods"] {
+        let saved = dir.join(kind);
+        let workbook = libreoffice(&xlsx, kind, &saved);
+        let run = import_into(&saved, &workbook, &[]);
+        assert!(run.status.success(), "{kind}: {}", stderr_of(&run));
+        let got = contents(yaml_files(&saved.join("data")));
+        assert_eq!(
+            got, expected,
+            "{kind}: merged ranges as LibreOffice saves them"
+        );
+    }
 }
