@@ -113,6 +113,9 @@ pub fn to_long(grid: &Grid, is_label: &dyn Fn(&str) -> bool) -> Grid {
         long.rows.push(cells);
         for (col, &(r, c)) in row.iter().enumerate() {
             long.origins.insert((i + 1, col), grid.at(r, c));
+            if let Some(date) = grid.date(r, c) {
+                long.dates.insert((i + 1, col), date.to_owned());
+            }
         }
     }
     for (col, &(r, c)) in heads.iter().enumerate() {

@@ -498,7 +498,7 @@ impl<'l> Reader<'l> {
         let mut unknown = Vec::new();
         for (col, role) in sheet.roles.iter().enumerate() {
             let text = sheet.grid.cell(row, col);
-            let cell = Taken {
+            let mut cell = Taken {
                 text: text.to_owned(),
                 at: sheet.at(row, col),
             };
@@ -511,7 +511,15 @@ impl<'l> Reader<'l> {
                 Some(Role::Value) => values.push((sheet.heading(col).to_owned(), cell)),
                 Some(Role::Field) | Some(Role::Department) | Some(Role::ProjectName) => {
                     let heading = sheet.heading(col);
-                    match place(layout, list, project.is_some(), heading) {
+                    let found = place(layout, list, project.is_some(), heading);
+                    // A date field takes the date a date cell holds, however shown.
+                    let column = found.as_ref().map(Place::column);
+                    let is_date =
+                        column.is_some_and(|c| matches!(c.kind, Kind::Date | Kind::Period));
+                    if let Some(date) = sheet.grid.date(row, col).filter(|_| is_date) {
+                        cell.text = date.to_owned();
+                    }
+                    match found {
                         Some(Place::List(level, column)) if !text.is_empty() || column.required => {
                             list_levels[level].push((column.path.clone(), cell))
                         }
@@ -736,6 +744,14 @@ enum Place<'l> {
     List(usize, &'l Column),
     /// The row's project, or its department.
     Record(Owner, &'l Column),
+}
+
+impl<'l> Place<'l> {
+    fn column(&self) -> &'l Column {
+        match self {
+            Place::List(_, column) | Place::Record(_, column) => column,
+        }
+    }
 }
 
 /// The field a heading names on a row: its list's first, then its

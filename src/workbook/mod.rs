@@ -72,6 +72,9 @@ pub struct Grid {
     /// Where cells stand in the workbook, for a grid read from another
     /// layout ([`form_layout`]); a cell not listed stands where it is.
     pub origins: HashMap<(usize, usize), CellRef>,
+    /// The date a date cell holds, `YYYY-MM-DD`, whatever format shows
+    /// it: what a date field takes.
+    pub dates: HashMap<(usize, usize), String>,
 }
 
 /// A rectangle of cells, 0-based and inclusive.
@@ -98,14 +101,23 @@ impl Grid {
             .unwrap_or_else(|| CellRef::new(&self.name, row, col))
     }
 
+    /// The date a cell holds, where it is a date.
+    pub fn date(&self, row: usize, col: usize) -> Option<&str> {
+        self.dates.get(&(row, col)).map(String::as_str)
+    }
+
     /// Copies each merged range's first cell into the rest of it, as a
     /// reader of the sheet sees it.
     pub fn fill_merges(&mut self) {
         for span in self.merges.clone() {
             let text = self.cell(span.first.0, span.first.1).to_owned();
+            let date = self.date(span.first.0, span.first.1).map(str::to_owned);
             for row in span.first.0..=span.last.0 {
                 for col in span.first.1..=span.last.1 {
                     self.set(row, col, text.clone());
+                    if let Some(date) = &date {
+                        self.dates.insert((row, col), date.clone());
+                    }
                 }
             }
         }

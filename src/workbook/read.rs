@@ -111,6 +111,11 @@ fn grid<'f>(
             if !text.is_empty() {
                 grid.set(row, col, text);
             }
+            if let Data::DateTime(when) = data {
+                let (y, m, d, ..) = when.to_ymd_hms_milli();
+                grid.dates
+                    .insert((row, col), format!("{y:04}-{m:02}-{d:02}"));
+            }
         }
     }
     grid.merges = merges
@@ -346,7 +351,10 @@ fn ods_grids(path: &Path) -> Result<Vec<Grid>, String> {
                     number(e, b"number-rows-spanned"),
                     number(e, b"number-columns-spanned"),
                 );
+                let date = attribute(e, b"date-value")
+                    .map(|d| d.split('T').next().unwrap_or_default().to_owned());
                 let new = OdsCell {
+                    date,
                     text: String::new(),
                     repeat: number(e, b"number-columns-repeated"),
                     spans,
@@ -415,6 +423,8 @@ const MAX_REPEATED: usize = 1000;
 
 struct OdsCell {
     text: String,
+    /// `office:date-value`, for a date cell.
+    date: Option<String>,
     repeat: usize,
     spans: (usize, usize),
 }
@@ -427,6 +437,9 @@ fn place(grid: Option<&mut Grid>, row: usize, col: usize, cell: OdsCell) -> usiz
     if !cell.text.is_empty() {
         for c in col..col + cell.repeat.min(MAX_REPEATED) {
             grid.set(row, c, cell.text.clone());
+            if let Some(date) = &cell.date {
+                grid.dates.insert((row, c), date.clone());
+            }
         }
     }
     if cell.spans != (1, 1) {

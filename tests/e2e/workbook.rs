@@ -152,7 +152,7 @@ fn long_workbook(path: &Path, change: Option<(u32, u16, &str)>, merge: bool) {
     for (col, heading) in HEADINGS.iter().enumerate() {
         sheet.write_string(0, col as u16, *heading).unwrap();
     }
-    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let date = Format::new().set_num_format("yyyy\"年\"m\"月\"d\"日\"");
     let percent = Format::new().set_num_format("0%");
     let mut row = 1;
     for department in &DEPARTMENTS {
