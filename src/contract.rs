@@ -46,6 +46,9 @@ pub struct Field {
     pub kind: Kind,
     /// Its name in the published document, e.g. 项目负责人.
     pub title: String,
+    /// Other headings a workbook gives it (单位名称 for 部门名称), which
+    /// `jixiao import` takes as its title.
+    pub synonyms: Vec<String>,
     pub description: String,
     /// The data file must give it (lists: with at least the key).
     pub required: bool,
@@ -103,11 +106,17 @@ impl Field {
             key: key.to_owned(),
             kind,
             title: title.to_owned(),
+            synonyms: Vec::new(),
             description: description.to_owned(),
             required: false,
             printed: true,
             role: Role::Model,
         }
+    }
+
+    fn also(mut self, synonyms: &[&str]) -> Self {
+        self.synonyms = synonyms.iter().map(|s| (*s).to_owned()).collect();
+        self
     }
 
     fn required(mut self) -> Self {

@@ -5,7 +5,8 @@
 //! The data flows through the modules in this order:
 //! [`load`] (YAML → [`node`] tree → checked against the form's
 //! [`contract`] → typed [`model`]) → [`check`] → [`render`] → [`typeset`] →
-//! [`publish`].
+//! [`publish`]. [`workbook`] stands beside them: spreadsheets in the long
+//! layout into data files (`import`) and back (`export`).
 
 pub mod alloc;
 pub mod check;
@@ -21,3 +22,4 @@ pub mod site;
 pub mod synth;
 pub mod templates;
 pub mod typeset;
+pub mod workbook;

@@ -18,6 +18,7 @@ use jixiao::diag::{self, Diagnostic};
 use jixiao::model::Date;
 use jixiao::publish::{self, BuildOptions, Outcome, Project, Summary};
 use jixiao::typeset::worker::{self, Limits};
+use jixiao::workbook;
 
 /// Writes a line to standard output: one that is closed or full is an
 /// error with exit status 2, never a panic.
@@ -166,6 +167,38 @@ enum Command {
         /// The folder to write `<year>/dept-NNNNN-<form>.yaml` into.
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Reads a workbook (.xlsx, .xls, .ods or .csv), one row per indicator or
+    /// laid out like the printed form, into data files, one per department:
+    /// <out>/<year>/<slug>.yaml. A data file that differs is never replaced
+    /// without --force.
+    Import {
+        #[command(flatten)]
+        templates: TemplatesArg,
+        /// The form of the departments whose rows name none in a 表式 column.
+        #[arg(long)]
+        form: Option<String>,
+        /// The data folder to write into.
+        #[arg(long, value_name = "DIR", default_value = "data")]
+        out: PathBuf,
+        /// Replace data files that differ from what the workbook gives,
+        /// listing what changed.
+        #[arg(long)]
+        force: bool,
+        /// The workbook.
+        file: PathBuf,
+    },
+    /// Writes the data folder into one workbook in the long layout: sheets of
+    /// departments, projects, indicators (one row each) and the other lists.
+    Export {
+        #[command(flatten)]
+        templates: TemplatesArg,
+        /// The folder holding the data files.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+        /// The workbook to write.
+        #[arg(long, value_name = "FILE")]
+        xlsx: PathBuf,
     },
     /// Loads and validates the data without building anything.
     Check {
@@ -373,6 +406,42 @@ fn run(cli: Cli) -> Result<bool> {
             )?;
             Ok(true)
         }
+        Command::Import {
+            templates,
+            form,
+            out,
+            force,
+            file,
+        } => {
+            let forms = publish::forms(&templates.templates)?;
+            let written = workbook::import_workbook(&file, &forms, form.as_deref(), &out, force)?;
+            print_imported(&written)?;
+            let project = Project {
+                data: out,
+                templates: Some(templates.templates),
+                font_dirs: Vec::new(),
+            };
+            let paths: Vec<PathBuf> = written.into_iter().map(|w| w.path).collect();
+            let found = publish::check_project(&project, &paths)?;
+            print_findings(&found);
+            Ok(!found.iter().any(Diagnostic::is_error))
+        }
+        Command::Export {
+            templates,
+            data,
+            xlsx,
+        } => {
+            let forms = publish::forms(&templates.templates)?;
+            let count = workbook::export(&data, &forms, &xlsx)?;
+            say!(
+                "wrote {}: {} departments, {} projects, {} indicators",
+                xlsx.display(),
+                count.documents,
+                count.projects,
+                count.indicators
+            )?;
+            Ok(true)
+        }
         Command::Check {
             project,
             format,
@@ -480,6 +549,33 @@ fn run(cli: Cli) -> Result<bool> {
             Ok(summary.succeeded())
         }
     }
+}
+
+/// What import did to each data file, and in sum.
+fn print_imported(written: &[workbook::Written]) -> Result<()> {
+    let count = |wanted: fn(&workbook::Change) -> bool| {
+        written.iter().filter(|w| wanted(&w.change)).count()
+    };
+    for file in written {
+        match &file.change {
+            workbook::Change::Created => say!("wrote {}", file.path.display())?,
+            workbook::Change::Unchanged => say!("unchanged {}", file.path.display())?,
+            workbook::Change::Replaced(lines) => {
+                say!("replaced {}:", file.path.display())?;
+                for line in lines {
+                    say!("  {line}")?;
+                }
+            }
+        }
+    }
+    say!(
+        "{} data files: {} new, {} replaced, {} unchanged",
+        written.len(),
+        count(|c| *c == workbook::Change::Created),
+        count(|c| matches!(c, workbook::Change::Replaced(_))),
+        count(|c| *c == workbook::Change::Unchanged),
+    )?;
+    Ok(())
 }
 
 /// A build's findings, its timings if asked, and its one-line summary.

@@ -33,7 +33,9 @@ pub fn document() -> Vec<Field> {
         .meta(),
         Field::model("year", Kind::Year, "预算年度", "四位年份，如 2022").required(),
         text("title", "标题", "公开文件的标题，照批复原文").required(),
-        text("department", "部门名称", "部门（单位）名称，即预算单位").required(),
+        text("department", "部门名称", "部门（单位）名称，即预算单位")
+            .required()
+            .also(&["单位名称", "预算单位", "部门（单位）名称", "单位"]),
         Field::model(
             "date",
             Kind::Date,

@@ -51,6 +51,10 @@ struct FormFile {
     indicators: Option<Framework>,
     #[serde(default)]
     department_indicators: Option<Framework>,
+    /// Other headings workbooks give a field, by its path
+    /// (`projects.funds.total: [项目资金总额]`), for `jixiao import`.
+    #[serde(default)]
+    synonyms: Ordered<Vec<String>>,
 }
 
 /// The fields a form adds, by the record they are added to.
@@ -194,6 +198,7 @@ pub fn load(store: &TemplateStore, name: &str) -> Result<Contract, ContractError
         print_only(&mut fields, prints, &file_of_errors, true)?;
     }
     add_extras(&mut fields, &form.fields, &file_of_errors)?;
+    add_synonyms(&mut fields, &form.synonyms, &file_of_errors)?;
     let indicators = match form.indicators {
         Some(framework) => framework,
         None => classic(store)?,
@@ -350,6 +355,43 @@ fn add_to(
     Ok(())
 }
 
+/// Gives the fields the headings a form lists for them.
+fn add_synonyms(
+    fields: &mut [Field],
+    synonyms: &Ordered<Vec<String>>,
+    file: &Path,
+) -> Result<(), ContractError> {
+    for (path, names) in &synonyms.0 {
+        let keys: Vec<&str> = path.value.split('.').collect();
+        let field = field_at(fields, &keys);
+        let Some(field) = field else {
+            return Err(ContractError {
+                file: file.to_owned(),
+                loc: Loc::from(path.referenced),
+                message: format!(
+                    "`{}` is not a field of the form: write its keys joined by dots, e.g. projects.funds.total",
+                    path.value
+                ),
+            });
+        };
+        field.synonyms.extend(names.iter().cloned());
+    }
+    Ok(())
+}
+
+/// The field at a path of keys, through records and lists.
+fn field_at<'f>(fields: &'f mut [Field], path: &[&str]) -> Option<&'f mut Field> {
+    let (first, rest) = path.split_first()?;
+    let field = fields.iter_mut().find(|f| f.key == *first)?;
+    if rest.is_empty() {
+        return Some(field);
+    }
+    match &mut field.kind {
+        Kind::Record(children) | Kind::List(children) => field_at(children, rest),
+        _ => None,
+    }
+}
+
 fn is_key(key: &str) -> bool {
     key.starts_with(|c: char| c.is_ascii_lowercase())
         && key
@@ -391,6 +433,7 @@ fn extra_field(key: &str, extra: &Extra) -> Result<Field, String> {
         key: key.to_owned(),
         kind,
         title: extra.title.clone(),
+        synonyms: Vec::new(),
         description: extra.description.clone(),
         required: extra.required,
         printed: true,
@@ -404,6 +447,7 @@ fn signoff() -> Vec<Field> {
         key: key.to_owned(),
         kind,
         title: title.to_owned(),
+        synonyms: Vec::new(),
         description: String::new(),
         required: false,
         printed: true,
@@ -476,6 +520,23 @@ mod tests {
             field(&contract.fields, "review").kind,
             Kind::Record(_)
         ));
+    }
+
+    #[test]
+    fn a_form_lists_the_headings_workbooks_give_its_fields() {
+        let contract = form(
+            "fields:\n  project:\n    leader: {type: text, title: 项目负责人}\nsynonyms:\n  projects.leader: [负责人]\n  projects.funds.total: [项目资金总额]\n",
+        )
+        .unwrap();
+        let projects = field(&contract.fields, "projects").children().unwrap();
+        assert_eq!(field(&projects, "leader").synonyms, ["负责人"]);
+        let funds = field(&projects, "funds").children().unwrap();
+        assert_eq!(field(&funds, "total").synonyms, ["项目资金总额"]);
+        let error = form("synonyms:\n  projects.leadr: [负责人]\n").unwrap_err();
+        assert!(
+            error.message.contains("`projects.leadr` is not a field"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -20,4 +20,5 @@ mod shards;
 mod site;
 mod typography;
 mod watch;
+mod workbook;
 mod world;
