@@ -204,3 +204,34 @@ fn a_failing_department_keeps_its_previous_outputs_and_fails_the_build() {
     }
     assert!(after.iter().all(|(name, _)| !name.contains(".tmp")));
 }
+
+/// Every `<h2>` of a page names what it heads: no two are alike (ten of
+/// 无锡's projects share one printed title, and each heading names its
+/// project).
+#[test]
+fn no_two_headings_of_a_page_are_alike() {
+    let out = &built().out;
+    for page in [
+        "2022/wuxi-rd",
+        "2022/panzhihua-renhe-rd",
+        "2022/shanghai-songjiang-rd",
+        "2023/example-office",
+    ] {
+        let html = std::fs::read_to_string(out.join(format!("{page}.html"))).unwrap();
+        let headings: Vec<String> = html
+            .split("<h2")
+            .skip(1)
+            .filter_map(|h| {
+                h.split_once('>')
+                    .and_then(|(_, rest)| rest.split_once("</h2>"))
+            })
+            .map(|(text, _)| html_text(text).trim().to_owned())
+            .collect();
+        let mut seen = std::collections::BTreeSet::new();
+        let twice: Vec<&String> = headings.iter().filter(|h| !seen.insert(*h)).collect();
+        assert!(
+            headings.len() >= 3 && twice.is_empty(),
+            "{page}: {twice:?} in {headings:?}"
+        );
+    }
+}

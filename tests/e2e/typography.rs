@@ -273,6 +273,7 @@ fn no_two_bookmarks_are_alike() {
     let mut pdfs: Vec<PathBuf> = SEEDS.iter().map(|s| pdf(s)).collect();
     pdfs.push(built().out.join("2023/example-office.pdf"));
     pdfs.push(long_tables_pdf().clone());
+    pdfs.extend(synthetic_pdfs().iter().cloned());
     for pdf in pdfs {
         let marks = bookmark_paths(&pdf);
         let mut seen = std::collections::BTreeSet::new();
@@ -327,6 +328,19 @@ fn attr(tag: &str, name: &str) -> f64 {
         .and_then(|r| r.split('"').next())
         .and_then(|v| v.parse().ok())
         .unwrap()
+}
+
+/// The document title never stands alone on page 1 (with its issuer and
+/// date): a first table that does not fit below it starts there and goes on.
+#[test]
+fn the_title_never_stands_alone_on_page_1() {
+    let mut pdfs: Vec<PathBuf> = SEEDS.iter().map(|s| pdf(s)).collect();
+    pdfs.extend(synthetic_pdfs().iter().cloned());
+    for pdf in pdfs {
+        let first = &layout_lines(&pdf)[0];
+        let text = first.iter().filter(|(height, _)| *height < 20.0).count();
+        assert!(text >= 4, "{} p.1 holds only {first:?}", pdf.display());
+    }
 }
 
 /// The lines of each page as `pdftotext -bbox` reads them: their
@@ -397,10 +411,14 @@ fn body_lines_hold_28_characters_and_a_narrative_page_22_lines() {
 #[test]
 fn every_continuation_page_opens_with_its_tables_caption() {
     let mut continued = 0;
-    for seed in SEEDS {
-        let headings = bookmarks(&pdf(seed));
+    let mut pdfs: Vec<PathBuf> = SEEDS.iter().map(|s| pdf(s)).collect();
+    pdfs.push(long_tables_pdf().clone());
+    pdfs.extend(synthetic_pdfs().iter().cloned());
+    for pdf in &pdfs {
+        let seed = pdf.display();
+        let headings = bookmarks(pdf);
         let mut last: Option<String> = None;
-        for (number, page) in layout_lines(&pdf(seed)).iter().enumerate().skip(1) {
+        for (number, page) in layout_lines(pdf).iter().enumerate().skip(1) {
             let Some((height, first)) = page.first() else {
                 continue;
             };
@@ -477,34 +495,41 @@ fn text_bottoms(pdf: &Path) -> Vec<f64> {
         .collect()
 }
 
+/// The PDFs of a synthetic corpus of every form (`jixiao synth`), built once.
+fn synthetic_pdfs() -> &'static Vec<PathBuf> {
+    static PDFS: std::sync::OnceLock<Vec<PathBuf>> = std::sync::OnceLock::new();
+    PDFS.get_or_init(|| {
+        let data = scratch("typography-synth-data");
+        let run = jixiao(&[
+            "synth",
+            "--departments",
+            "30",
+            "--seed",
+            "7",
+            "--out",
+            data.to_str().unwrap(),
+        ]);
+        assert!(run.status.success());
+        let out = scratch("typography-synth-out");
+        let run = build_into(&data, &out, &[]);
+        assert!(run.status.success(), "{}", stderr_of(&run));
+        files(&out)
+            .into_iter()
+            .filter(|(name, _)| name.ends_with(".pdf"))
+            .map(|(name, _)| out.join(name))
+            .collect()
+    })
+}
+
 /// A table kept whole because its height bound said it fits (lib/gov.typ,
 /// `table-rows`) would run past the foot of the page if the bound
 /// were wrong. No text of the seeds or of a synthetic corpus of every form
 /// goes below the text block (A4, 35 mm bottom margin).
 #[test]
 fn no_table_runs_past_the_foot_of_the_page() {
-    let data = scratch("typography-synth-data");
-    let run = jixiao(&[
-        "synth",
-        "--departments",
-        "30",
-        "--seed",
-        "7",
-        "--out",
-        data.to_str().unwrap(),
-    ]);
-    assert!(run.status.success());
-    let out = scratch("typography-synth-out");
-    let run = build_into(&data, &out, &[]);
-    assert!(run.status.success(), "{}", stderr_of(&run));
     let foot = 841.89 - 35.0 * 72.0 / 25.4 + 1.0;
     let mut pdfs: Vec<PathBuf> = SEEDS.iter().map(|s| pdf(s)).collect();
-    pdfs.extend(
-        files(&out)
-            .into_iter()
-            .filter(|(name, _)| name.ends_with(".pdf"))
-            .map(|(name, _)| out.join(name)),
-    );
+    pdfs.extend(synthetic_pdfs().iter().cloned());
     assert!(pdfs.len() > 30);
     for pdf in pdfs {
         for (page, bottom) in text_bottoms(&pdf).into_iter().enumerate() {
