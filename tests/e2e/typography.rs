@@ -343,6 +343,43 @@ fn the_title_never_stands_alone_on_page_1() {
     }
 }
 
+/// A label (总体绩效目标, 可持续影响指标, 其中：财政资金, 计划开始日期,
+/// 指标值确定依据) fits its column or wraps between words: never with its
+/// last character alone on a line.
+#[test]
+fn no_label_leaves_one_character_alone_on_a_line() {
+    const ENDS: [&str; 8] = [
+        "指标", "目标", "经费", "资金", "拨款", "日期", "依据", "委会",
+    ];
+    let hanzi = |line: &str| {
+        let mut chars = line.chars();
+        chars
+            .next()
+            .is_some_and(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+            && chars.next().is_none()
+    };
+    let mut pdfs: Vec<PathBuf> = SEEDS.iter().map(|s| pdf(s)).collect();
+    pdfs.push(built().out.join("2023/example-office.pdf"));
+    pdfs.extend(synthetic_pdfs().iter().cloned());
+    for pdf in pdfs {
+        let text = pdf_text(&pdf);
+        let lines: Vec<&str> = text.lines().map(str::trim).collect();
+        for pair in lines.windows(2) {
+            let joined = format!("{}{}", pair[0], pair[1]);
+            assert!(
+                // 东莞's 绩效指标 stands one character a line, as designed.
+                !(hanzi(pair[1])
+                    && pair[0].chars().count() > 1
+                    && ENDS.iter().any(|end| joined.ends_with(end))),
+                "{}: {:?} / {:?}",
+                pdf.display(),
+                pair[0],
+                pair[1]
+            );
+        }
+    }
+}
+
 /// The lines of each page as `pdftotext -bbox` reads them: their
 /// height and text, the page number left out.
 fn layout_lines(pdf: &Path) -> Vec<Vec<(f64, String)>> {
