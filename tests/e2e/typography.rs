@@ -590,6 +590,98 @@ const LONG_TABLE_GROUPS: [(&str, &str, &str); 4] = [
     ("满意", "服务对象满意度指标", "满意度指标"),
 ];
 
+/// The indicator groups of project `p` as YAML, `sizes` rows in each group
+/// of `LONG_TABLE_GROUPS`, each row named 项目P<marker>第N行 with `columns`
+/// values.
+fn marked_groups(p: usize, sizes: [usize; 4], columns: usize) -> String {
+    let mut yaml = String::new();
+    let mut family = "";
+    for ((marker, level2, level1), size) in LONG_TABLE_GROUPS.iter().zip(sizes) {
+        if *level1 != family {
+            yaml += &format!("        - name: {level1}\n          groups:\n");
+            family = level1;
+        }
+        yaml += &format!("            - name: {level2}\n              items:\n");
+        for n in 1..=size {
+            let value = if *marker == "满意" {
+                "≥90%".to_owned()
+            } else {
+                format!("≥{n}项")
+            };
+            let values = vec![value; columns].join(", ");
+            yaml += &format!(
+                "                - {{name: 项目{p}{marker}第{n}行, values: [{values}]}}\n"
+            );
+        }
+    }
+    yaml
+}
+
+/// A `wuxi-rd` disclosure of 30 short project tables (4 to 8 rows) set one
+/// after another, so that tables that fit a page meet a page's foot
+/// everywhere; rows are named as in `long_tables`.
+fn short_tables() -> String {
+    let mut yaml = String::from(
+        "form: wuxi-rd\nyear: 2023\ntitle: 某市测试局2023年度部门单位整体支出预算绩效目标表\n\
+         department: 某市测试局\ndepartment_target:\n  functions:\n    - name: 检验短表格的分页\n      works:\n\
+         \x20       - name: 编制测试文件\n          targets:\n            - {name: 完成测试, value: 1次}\nprojects:\n",
+    );
+    for p in 1..=30 {
+        let sizes = [1 + p % 3, 1 + p % 2, 1 + p * 7 % 3, 1];
+        yaml += &format!(
+            "  - name: 测试项目{p}\n    supervisor: 某市测试局\n    start: 2023年\n    end: 2023年\n    indicators:\n      columns: [半年指标值, 全年指标值]\n      groups:\n"
+        );
+        yaml += &marked_groups(p, sizes, 2);
+    }
+    yaml
+}
+
+fn short_tables_pdf() -> &'static PathBuf {
+    static PDF: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PDF.get_or_init(|| built_pdf("short", &short_tables()))
+}
+
+/// Tables that fit a page and meet its foot: each moves whole, or, where
+/// the room left is more than a quarter of the block, starts there and
+/// takes at least four rows on to the next page; a page before a table's
+/// continuation is at most a quarter blank.
+#[test]
+fn a_short_table_fills_its_page_or_moves_whole_and_never_leaves_rows_alone() {
+    let pdf = short_tables_pdf();
+    let by_page = rows_by_page(&squeezed_pages(pdf));
+    let blank: Vec<f64> = text_bottoms(pdf)
+        .iter()
+        .map(|bottom| (841.89 - 35.0 * 72.0 / 25.4 - bottom) / (225.0 * 72.0 / 25.4))
+        .collect();
+    let mut split = 0;
+    for project in 1..=30 {
+        let (on_page, pages) = pages_of(&by_page, project);
+        assert!(!pages.is_empty(), "项目{project} printed no rows");
+        if pages.len() > 1 {
+            split += 1;
+            let (first, last) = (pages[0], *pages.last().unwrap());
+            assert_at_least_four_rows_on(last, &on_page, project);
+            assert!(
+                blank[first] <= 0.25,
+                "项目{project}: p.{} {:.0}% blank before its continuation",
+                first + 1,
+                blank[first] * 100.0
+            );
+        }
+    }
+    // Whole tables moved on leave at most what the next one needs: no
+    // page but the last is more than half blank.
+    for (page, share) in blank.iter().enumerate().take(blank.len() - 1) {
+        assert!(
+            *share <= 0.5,
+            "p.{} is {:.0}% blank",
+            page + 1,
+            share * 100.0
+        );
+    }
+    assert!(split >= 1, "no short table was split");
+}
+
 /// A `national` disclosure of 24 projects whose tables run from one page to
 /// two and a half, with groups of 1 to 17 rows, so that their ends fall
 /// everywhere on a page.
@@ -604,26 +696,38 @@ fn long_tables() -> String {
             "  - name: 测试项目{p}\n    goal: 完成测试项目{p}的年度任务{}。\n    indicators:\n      columns: [年度指标值]\n      groups:\n",
             "，保障各项工作".repeat(p % 5)
         );
-        let mut family = "";
-        for ((marker, level2, level1), size) in LONG_TABLE_GROUPS.iter().zip(sizes) {
-            if *level1 != family {
-                yaml += &format!("        - name: {level1}\n          groups:\n");
-                family = level1;
-            }
-            yaml += &format!("            - name: {level2}\n              items:\n");
-            for n in 1..=size {
-                let value = if *marker == "满意" {
-                    "≥90%".to_owned()
-                } else {
-                    format!("≥{n}项")
-                };
-                yaml += &format!(
-                    "                - {{name: 项目{p}{marker}第{n}行, values: [{value}]}}\n"
-                );
-            }
-        }
+        yaml += &marked_groups(p, sizes, 1);
     }
     yaml
+}
+
+/// How many rows of `project` each page holds, and the pages that hold any.
+fn pages_of(
+    by_page: &[std::collections::BTreeMap<(u32, &'static str), usize>],
+    project: u32,
+) -> (Vec<usize>, Vec<usize>) {
+    let on_page: Vec<usize> = by_page
+        .iter()
+        .map(|rows| {
+            rows.iter()
+                .filter(|((p, _), _)| *p == project)
+                .map(|(_, n)| n)
+                .sum()
+        })
+        .collect();
+    let pages = (0..on_page.len()).filter(|&i| on_page[i] > 0).collect();
+    (on_page, pages)
+}
+
+/// That `project`'s table has four rows or more on page `last` (counted
+/// from 0), the last it runs on to.
+fn assert_at_least_four_rows_on(last: usize, on_page: &[usize], project: u32) {
+    assert!(
+        on_page[last] >= 4,
+        "项目{project}: {} rows alone on p.{}",
+        on_page[last],
+        last + 1
+    );
 }
 
 /// Each page's text with all white space taken out.
@@ -654,17 +758,20 @@ fn rows_by_page(pages: &[String]) -> Vec<std::collections::BTreeMap<(u32, &'stat
         .collect()
 }
 
+/// The PDF of the data file `yaml`, built as `data/2023/{name}.yaml`.
+fn built_pdf(name: &str, yaml: &str) -> PathBuf {
+    let data = scratch(&format!("typography-{name}-data"));
+    std::fs::create_dir_all(data.join("2023")).unwrap();
+    std::fs::write(data.join(format!("2023/{name}.yaml")), yaml).unwrap();
+    let out = scratch(&format!("typography-{name}-out"));
+    let run = build_into(&data, &out, &[]);
+    assert!(run.status.success(), "{}", stderr_of(&run));
+    out.join(format!("2023/{name}.pdf"))
+}
+
 fn long_tables_pdf() -> &'static PathBuf {
     static PDF: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    PDF.get_or_init(|| {
-        let data = scratch("typography-long-data");
-        std::fs::create_dir_all(data.join("2023")).unwrap();
-        std::fs::write(data.join("2023/long.yaml"), long_tables()).unwrap();
-        let out = scratch("typography-long-out");
-        let run = build_into(&data, &out, &[]);
-        assert!(run.status.success(), "{}", stderr_of(&run));
-        out.join("2023/long.pdf")
-    })
+    PDF.get_or_init(|| built_pdf("long", &long_tables()))
 }
 
 /// A table that runs on to another page takes at least four of its rows
@@ -676,26 +783,12 @@ fn no_table_continues_onto_a_page_for_fewer_than_four_rows() {
     let by_page = rows_by_page(&squeezed_pages(long_tables_pdf()));
     let mut continued = 0;
     for project in 1..=24 {
-        let on_page: Vec<usize> = by_page
-            .iter()
-            .map(|rows| {
-                rows.iter()
-                    .filter(|((p, _), _)| *p == project)
-                    .map(|(_, n)| n)
-                    .sum()
-            })
-            .collect();
-        let pages: Vec<usize> = (0..on_page.len()).filter(|&i| on_page[i] > 0).collect();
+        let (on_page, pages) = pages_of(&by_page, project);
         assert!(!pages.is_empty(), "项目{project} printed no rows");
         if pages.len() > 1 {
             continued += 1;
             let last = *pages.last().unwrap();
-            assert!(
-                on_page[last] >= 4,
-                "项目{project}: {} rows alone on p.{}",
-                on_page[last],
-                last + 1
-            );
+            assert_at_least_four_rows_on(last, &on_page, project);
         }
     }
     assert!(
