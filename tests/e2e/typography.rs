@@ -441,6 +441,20 @@ fn body_lines_hold_28_characters_and_a_narrative_page_22_lines() {
         let lines = page.iter().filter(|l| body(l)).count();
         assert_eq!(lines, 22, "{page:?}");
     }
+    // Headings stand two characters in, as a paragraph's first line does.
+    let first = &bbox_pages(&pdf("chengde-rd"))[0];
+    let left = |start: &str| {
+        first
+            .split("<word")
+            .find(|w| w.split_once('>').is_some_and(|(_, t)| t.starts_with(start)))
+            .map(|w| attr(w, "xMin"))
+            .unwrap_or_else(|| panic!("no {start} on p.1"))
+    };
+    let (heading, paragraph) = (left("一、总体绩效目标"), left("2022年是党的二十大"));
+    assert!(
+        (heading - paragraph).abs() < 0.5,
+        "一、 at {heading:.1} pt, the paragraph's first line at {paragraph:.1} pt"
+    );
 }
 
 /// A page that a table goes on to opens with the table's caption and
