@@ -139,52 +139,18 @@ pub struct Waiver {
 }
 
 impl Document {
-    /// The amount the document accounts for: the department's budget where
-    /// it states one, else the sum of its projects' funds (in 万元 when the
-    /// units differ), else the sum of its other tasks' amounts (元).
-    pub fn total_amount(&self) -> Option<(rust_decimal::Decimal, Unit)> {
-        let target = self.department_target.as_ref();
-        if let Some(budget) = target.and_then(|t| t.budget.as_ref()) {
-            return Some((budget.total.value.value(), budget.unit.value));
-        }
-        let funds: Vec<&Funds> = self
-            .projects
-            .iter()
-            .filter_map(|p| p.funds.as_ref())
-            .collect();
-        if !funds.is_empty() {
-            let unit = funds[0].unit.value;
-            let same = funds.iter().all(|f| f.unit.value == unit);
-            let unit = if same { unit } else { Unit::TenThousandYuan };
-            return Some((
-                funds
-                    .iter()
-                    .map(|f| f.unit.value.convert(f.total.value.value(), unit))
-                    .sum(),
-                unit,
-            ));
-        }
-        let tasks = &target?.other_tasks;
-        (!tasks.is_empty()).then(|| {
-            (
-                tasks.iter().map(|t| t.amount.value.value()).sum(),
-                Unit::Yuan,
-            )
-        })
+    /// The department's total budget (财政拨款总额), where the document
+    /// states one. A sum of project funds or of task amounts is no figure
+    /// the approved document states, so the index shows none for it.
+    pub fn budget_total(&self) -> Option<(rust_decimal::Decimal, Unit)> {
+        let budget = self.department_target.as_ref()?.budget.as_ref()?;
+        Some((budget.total.value.value(), budget.unit.value))
     }
-}
 
-impl Document {
-    /// How many spending items it sets targets for: its projects, or where
-    /// its form has no project tables (东莞), its other tasks and their amounts.
-    pub fn spending_items(&self) -> usize {
-        match self.projects.len() {
-            0 => self
-                .department_target
-                .as_ref()
-                .map_or(0, |t| t.other_tasks.len()),
-            projects => projects,
-        }
+    /// How many projects it sets targets for (a form's other tasks are
+    /// not projects).
+    pub fn project_count(&self) -> usize {
+        self.projects.len()
     }
 }
 

@@ -943,9 +943,9 @@ fn index_entry(document: &Document, outputs: &Outputs) -> Entry {
         year: document.year.value,
         department: document.department.value.clone(),
         title: document.title.value.clone(),
-        projects: document.spending_items(),
+        projects: document.project_count(),
         total: document
-            .total_amount()
+            .budget_total()
             .map(|(amount, unit)| wan_yuan(unit.convert(amount, Unit::TenThousandYuan))),
         pdf,
         html,

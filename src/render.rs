@@ -82,16 +82,29 @@ const BRACKETS: &[(char, char)] = &[
     ('【', '】'),
 ];
 
+/// Words of official titles that the segmenter's dictionary cuts but a
+/// title must not: 部门单位 (部门|单位) is one term, as 部门（单位） is.
+const TERMS: &[&str] = &["部门单位", "人民代表大会", "常务委员会", "人大常委会"];
+
 /// A text as the words a line may break between, for titles: the word
 /// segmenter's words (a dictionary of Chinese), with a bracketed part kept
-/// whole, a number kept with the 年/月/日 after it, spaces and punctuation
-/// kept with the word before them, and a word of one hanzi too: the
-/// dictionary cuts 办公室 and 委员会 into 办公|室 and 委员|会, and a title's
-/// one-hanzi words are such suffixes (市, 会, 室, 表). Joined, they are the
-/// text.
+/// whole, a term of [`TERMS`] kept whole, a number kept with the 年/月/日
+/// after it, spaces and punctuation kept with the word before them, and a
+/// word of one hanzi too: the dictionary cuts 办公室 and 委员会 into
+/// 办公|室 and 委员|会, and a title's one-hanzi words are such suffixes
+/// (市, 会, 室, 表). Joined, they are the text.
 pub fn words(text: &str) -> Vec<String> {
     let segmenter = icu_segmenter::WordSegmenter::new_auto(Default::default());
-    let breaks: Vec<usize> = segmenter.segment_str(text).collect();
+    let inside_term = |at: usize| {
+        TERMS.iter().any(|term| {
+            text.match_indices(term)
+                .any(|(start, found)| start < at && at < start + found.len())
+        })
+    };
+    let breaks: Vec<usize> = segmenter
+        .segment_str(text)
+        .filter(|&at| !inside_term(at))
+        .collect();
     let mut words: Vec<String> = Vec::new();
     let mut open: Vec<char> = Vec::new();
     for pair in breaks.windows(2) {
@@ -318,6 +331,8 @@ mod tests {
         );
         let spaced = words("2022 年东莞市人民代表大会常务委员会 办公室部门");
         assert!(spaced.iter().any(|w| w.ends_with("委员会 ")), "{spaced:?}");
+        // 部门单位 is one term, which the dictionary cuts as 部门|单位.
+        assert!(cut.iter().any(|w| w.contains("部门单位")), "{cut:?}");
     }
 
     #[test]

@@ -24,10 +24,11 @@ pub struct Entry {
     pub year: u16,
     pub department: String,
     pub title: String,
-    /// The spending items it sets targets for: its projects, or, in a form
-    /// without project tables, its other tasks with their amounts.
+    /// How many projects it sets targets for.
     pub projects: usize,
-    /// The total amount in 万元, exact, with thousands separators: `1,449.00`.
+    /// The department's total budget as the document states it, in 万元,
+    /// exact, with thousands separators (`1,449.00`); none where the
+    /// document states no budget.
     pub total: Option<String>,
     /// Links relative to the index.
     pub pdf: String,

@@ -41,8 +41,7 @@ pub fn document() -> Vec<Field> {
             Kind::Date,
             "日期",
             "批复或公开日期，YYYY-MM-DD；不写时取 SOURCE_DATE_EPOCH 或预算年度1月1日",
-        )
-        .meta(),
+        ),
         text("part", "分部标签", "标题上方的标签，如 附件3、第一部分"),
         Field::model(
             "preamble",

@@ -16,9 +16,10 @@ use crate::templates::{TemplateFile, TemplateStore};
 /// The file of a form's folder that holds its contract.
 pub const FORM_FILE: &str = "form.yaml";
 
-/// Fields every form prints, whatever its `prints` says: the header all
-/// forms share (title, department, year) reads them.
-const ALWAYS_PRINTED: &[&str] = &["year", "title", "department"];
+/// Fields every form prints, whatever its `prints` says: the header and
+/// title all forms share read them (who issued a document and when belong
+/// on its first page).
+const ALWAYS_PRINTED: &[&str] = &["year", "title", "department", "date"];
 
 /// A form whose contract cannot be read, at the place that is wrong.
 #[derive(Debug, thiserror::Error)]

@@ -82,7 +82,10 @@ struct Cell {
 fn table(html: &str) -> String {
     let mut out = String::from(r#"<table role="table">"#);
     let mut labels: Vec<String> = Vec::new();
+    // By column: how many more rows a cell spanning rows covers, and what
+    // a card of those rows repeats of it (an 一级 or 二级 group's name).
     let mut occupied: Vec<usize> = Vec::new();
+    let mut spanning: Vec<Option<String>> = Vec::new();
     let mut section = "";
     let rows: Vec<Vec<Cell>> = rows(html)
         .into_iter()
@@ -90,6 +93,7 @@ fn table(html: &str) -> String {
         .collect();
     for (index, row) in rows.iter().enumerate() {
         let all_header = is_column_header(row);
+        let labelling = all_header || is_label_row(row);
         let wanted = if all_header && (index == 0 || section == "thead") {
             "thead"
         } else if section.is_empty() {
@@ -104,8 +108,10 @@ fn table(html: &str) -> String {
             out.push_str(&format!("<{wanted}>"));
             section = wanted;
         }
-        if !all_header && row.iter().all(|c| text(&c.body).is_empty()) {
+        if !labelling && row.iter().all(|c| text(&c.body).is_empty()) {
             out.push_str(r#"<tr role="row" class="blank">"#);
+        } else if labelling && !is_caption_row(row) {
+            out.push_str(r#"<tr role="row" class="labels">"#);
         } else {
             out.push_str(r#"<tr role="row">"#);
         }
@@ -113,18 +119,26 @@ fn table(html: &str) -> String {
         let mut header_texts = Vec::new();
         for cell in row {
             while occupied.get(column).is_some_and(|&left| left > 0) {
+                if let Some(repeat) = spanning[column].as_ref().filter(|_| !labelling) {
+                    out.push_str(repeat);
+                }
                 column += 1;
             }
-            let label = (!all_header)
+            let label = (!labelling)
                 .then(|| labels.get(column).filter(|l| !l.is_empty()).cloned())
                 .flatten();
-            out.push_str(&rewrite(cell, all_header, label.as_deref()));
+            out.push_str(&rewrite(cell, labelling, label.as_deref()));
             if occupied.len() < column + cell.colspan {
                 occupied.resize(column + cell.colspan, 0);
+                spanning.resize(column + cell.colspan, None);
             }
             let spanned = column..column + cell.colspan;
             occupied[spanned.clone()].fill(cell.rowspan);
-            if all_header {
+            spanning[spanned.clone()].fill(None);
+            if cell.rowspan > 1 {
+                spanning[column] = repeated(cell, label.as_deref());
+            }
+            if labelling {
                 header_texts.extend(spanned.map(|at| (at, text(&cell.body))));
             }
             column += cell.colspan;
@@ -132,7 +146,8 @@ fn table(html: &str) -> String {
         for left in occupied.iter_mut() {
             *left = left.saturating_sub(1);
         }
-        if all_header {
+        // A caption alone on its row names no column.
+        if labelling && (row.len() != 1 || all_header) {
             labels = vec![String::new(); column];
             for (at, text) in header_texts {
                 labels[at] = text;
@@ -155,9 +170,45 @@ fn is_column_header(row: &[Cell]) -> bool {
         .all(|c| c.header && (text(&c.body).is_empty() || c.body.trim_start().starts_with(LABEL)))
 }
 
+/// A row of labels in the body, such as 东莞's 名称 / 主要实施内容 /
+/// 金额（元） over its other tasks: it names the columns of the rows
+/// after it.
+fn is_label_row(row: &[Cell]) -> bool {
+    row.iter().filter(|c| is_label(c)).count() >= 2
+        && row.iter().all(|c| is_label(c) || text(&c.body).is_empty())
+}
+
+/// A row of labels that a phone shows, because the cards after it do not
+/// repeat all it says: one that heads a group of rows (其他需完成的任务,
+/// 项目绩效目标) or a caption alone on its row (项目资金情况（万元）).
+/// A plain row of column headings is said again on every card.
+fn is_caption_row(row: &[Cell]) -> bool {
+    row.len() == 1 || row.iter().any(|c| c.rowspan > 1)
+}
+
+fn is_label(cell: &Cell) -> bool {
+    cell.body.trim_start().starts_with(LABEL)
+}
+
+/// What the cards of the rows a cell spans repeat of it: a group's name,
+/// shown on a phone only and hidden from screen readers, which have the
+/// cell itself. A label or an empty cell is not repeated.
+fn repeated(cell: &Cell, label: Option<&str>) -> Option<String> {
+    if is_label(cell) || text(&cell.body).is_empty() {
+        return None;
+    }
+    let label = label.map_or(String::new(), |l| format!(r#" data-label="{}""#, escape(l)));
+    Some(format!(
+        r#"<td class="repeat" aria-hidden="true"{label}>{}</td>"#,
+        cell.body
+    ))
+}
+
 fn rewrite(cell: &Cell, in_header_row: bool, label: Option<&str>) -> String {
-    let labelled = cell.body.trim_start().starts_with(LABEL);
-    let (tag, role, scope) = if in_header_row {
+    let labelled = is_label(cell);
+    let (tag, role, scope) = if in_header_row && cell.rowspan > 1 {
+        ("th", "rowheader", Some("rowgroup"))
+    } else if in_header_row {
         ("th", "columnheader", Some("col"))
     } else if labelled {
         ("th", "rowheader", Some("row"))
@@ -256,7 +307,7 @@ mod tests {
     fn every_value_gets_the_heading_of_its_column() {
         let html = r#"<table><tr><th><span class="label">一级指标</span></th><th><span class="label">二级指标</span></th><th><span class="label">指标值</span></th></tr><tr><td rowspan="2">产出指标</td><td>数量指标</td><td>≥2次</td></tr><tr><td>质量指标</td><td>≥95%</td></tr></table>"#;
         let out = for_every_reader(html);
-        assert!(out.starts_with(r#"<table role="table"><thead><tr role="row"><th role="columnheader" scope="col" class="short"><span class="label">一级指标</span></th>"#), "{out}");
+        assert!(out.starts_with(r#"<table role="table"><thead><tr role="row" class="labels"><th role="columnheader" scope="col" class="short"><span class="label">一级指标</span></th>"#), "{out}");
         assert!(
             out.contains(
                 r#"<td rowspan="2" role="cell" data-label="一级指标" class="short">产出指标</td>"#
@@ -277,6 +328,30 @@ mod tests {
             out.contains(r#"<td role="cell" data-label="指标值" class="short">≥2次</td>"#),
             "{out}"
         );
+    }
+
+    #[test]
+    fn a_row_of_labels_names_the_columns_below_it_and_a_caption_row_stays_on_a_phone() {
+        let html = r#"<table><tr><th><span class="label">名称</span></th><th><span class="label">内容</span></th><th><span class="label">目标</span></th></tr><tr><td>甲</td><td>乙</td><td>丙</td></tr><tr><td rowspan="2"><span class="label">其他任务</span></td><td><span class="label">名称</span></td><td><span class="label">金额（元）</span></td></tr><tr><td>发放</td><td>1449000.00</td></tr></table>"#;
+        let out = for_every_reader(html);
+        assert!(
+            out.contains(r#"<thead><tr role="row" class="labels">"#),
+            "{out}"
+        );
+        assert!(out.contains(r#"<tr role="row"><th rowspan="2" role="rowheader" scope="rowgroup" class="short"><span class="label">其他任务</span></th><th role="columnheader" scope="col" class="short"><span class="label">名称</span></th>"#), "{out}");
+        assert!(
+            out.contains(r#"<td role="cell" data-label="金额（元）">1449000.00</td>"#),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn every_card_of_a_group_repeats_its_name() {
+        let html = r#"<table><tr><th><span class="label">一级指标</span></th><th><span class="label">三级指标</span></th></tr><tr><td rowspan="3">产出指标</td><td>会议</td></tr><tr><td>培训</td></tr><tr><td>调研</td></tr></table>"#;
+        let out = for_every_reader(html);
+        let repeat = r#"<td class="repeat" aria-hidden="true" data-label="一级指标">产出指标</td><td role="cell" data-label="三级指标" class="short">"#;
+        assert_eq!(out.matches(repeat).count(), 2, "{out}");
+        assert!(out.contains(&format!("{repeat}培训")), "{out}");
     }
 
     #[test]

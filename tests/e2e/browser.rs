@@ -67,26 +67,32 @@ document.getElementById("page").addEventListener("load", function () {{
         ),
     )
     .unwrap();
-    let dom = chromium(
-        &dir.join("profile"),
-        &[
-            "--allow-file-access-from-files",
-            "--virtual-time-budget=10000",
-            "--dump-dom",
-            &url(&wrapper),
-        ],
-    );
-    let line = dom
-        .split(r#"<pre id="layout">"#)
-        .nth(1)
-        .and_then(|rest| rest.split("</pre>").next())
-        .unwrap_or_else(|| panic!("no layout for {name}:\n{dom}"));
+    let line = framed(&dir, &wrapper, "layout");
     let numbers: Vec<u32> = line
         .split(|c: char| !c.is_ascii_digit())
         .filter(|s| !s.is_empty())
         .map(|n| n.parse().unwrap())
         .collect();
     (numbers[0], numbers[1], numbers[2])
+}
+
+/// What the wrapper page `wrapper`, which frames a page and measures it
+/// from outside, writes into its `<pre id="{id}">`.
+fn framed(dir: &Path, wrapper: &Path, id: &str) -> String {
+    let dom = chromium(
+        &dir.join("profile"),
+        &[
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            &url(wrapper),
+        ],
+    );
+    dom.split(&format!(r#"<pre id="{id}">"#))
+        .nth(1)
+        .and_then(|rest| rest.split("</pre>").next())
+        .unwrap_or_else(|| panic!("no {id} in {}:\n{dom}", wrapper.display()))
+        .to_owned()
 }
 
 fn pages() -> Vec<(String, PathBuf)> {
@@ -197,6 +203,12 @@ fn axe_finds_no_wcag_a_or_aa_violation_on_any_page_at_375_or_1280_px() {
 /// What the index shows after typing `query` into its search box: the
 /// count line and the departments still listed.
 fn search(query: &str, name: &str) -> (String, Vec<String>) {
+    search_at(query, 1280, name)
+}
+
+/// `search` in a window `width` px wide, counting the rows a reader sees
+/// (a row with no box on screen is not shown, whatever its `hidden`).
+fn search_at(query: &str, width: u32, name: &str) -> (String, Vec<String>) {
     let dir = scratch(&format!("search-{name}"));
     let html = std::fs::read_to_string(built().out.join("index.html")).unwrap().replace(
         "</body>",
@@ -208,7 +220,7 @@ input.dispatchEvent(new Event("input"));
 var out = document.createElement("pre");
 out.id = "found";
 out.textContent = document.getElementById("status").textContent + "\n" +
-  Array.prototype.filter.call(document.querySelectorAll("tbody tr"), function (r) {{ return !r.hidden; }})
+  Array.prototype.filter.call(document.querySelectorAll("tbody tr"), function (r) {{ return r.getClientRects().length > 0; }})
     .map(function (r) {{ return r.cells[0].textContent; }}).join("\n");
 document.body.appendChild(out);
 </script></body>"#
@@ -218,7 +230,12 @@ document.body.appendChild(out);
     std::fs::write(&copy, html).unwrap();
     let dom = chromium(
         &dir.join("profile"),
-        &["--virtual-time-budget=5000", "--dump-dom", &url(&copy)],
+        &[
+            &format!("--window-size={width},900"),
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            &url(&copy),
+        ],
     );
     let text = dom
         .split(r#"<pre id="found">"#)
@@ -240,6 +257,43 @@ fn the_index_finds_a_department_by_any_part_of_its_name() {
     assert_eq!(found, ["无锡市人民代表大会常务委员会办公室"]);
     let (status, found) = search("不存在的局", "none");
     assert!(found.is_empty() && status.contains("没有"), "{status}");
+}
+
+/// On a phone the index is a list of cards (`display: block`), which must
+/// not show a card the search has hidden.
+#[test]
+fn the_index_search_hides_the_cards_that_do_not_match_on_a_phone() {
+    let (status, found) = search_at("松江", 375, "phone");
+    assert!(status.contains("找到 1"), "{status}");
+    assert_eq!(
+        found,
+        ["上海市松江区人民代表大会常务委员会办公室"],
+        "{status}"
+    );
+}
+
+/// Without JavaScript the index is a plain list: no search box that does
+/// nothing. The index is framed with scripts off, and measured from outside.
+#[test]
+fn without_javascript_the_index_shows_no_search_box() {
+    let dir = scratch("search-no-script");
+    std::fs::copy(built().out.join("index.html"), dir.join("index.html")).unwrap();
+    let wrapper = dir.join("wrapper.html");
+    std::fs::write(
+        &wrapper,
+        r#"<!DOCTYPE html><html><body>
+<iframe id="page" sandbox="allow-same-origin" src="index.html" style="width:375px;height:900px"></iframe>
+<script>
+document.getElementById("page").addEventListener("load", function () {
+  var doc = this.contentDocument, form = doc.querySelector("form.search"), out = document.createElement("pre");
+  out.id = "box";
+  out.textContent = "box " + (form ? form.getClientRects().length : -1) + " rows " + doc.querySelectorAll("tbody tr").length;
+  document.body.appendChild(out);
+});
+</script></body></html>"#,
+    )
+    .unwrap();
+    assert_eq!(framed(&dir, &wrapper, "box"), "box 0 rows 6");
 }
 
 #[test]

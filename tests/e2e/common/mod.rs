@@ -253,7 +253,22 @@ pub fn seed_cells(seed: &str) -> Vec<String> {
         .split(['\t', '\n'])
         .map(normalize)
         .filter(|c| !c.is_empty())
+        .flat_map(|c| joined_fields(&c))
         .collect()
+}
+
+/// A cell the extraction joined from three fields the data holds apart:
+/// 东莞's other tasks, `名称--主要实施内容-金额`, as their fields; any
+/// other cell as it is.
+fn joined_fields(cell: &str) -> Vec<String> {
+    let fields = cell.split_once("--").and_then(|(name, rest)| {
+        let (content, amount) = rest.rsplit_once('-')?;
+        amount
+            .parse::<f64>()
+            .is_ok()
+            .then(|| vec![name.to_owned(), content.to_owned(), amount.to_owned()])
+    });
+    fields.unwrap_or_else(|| vec![cell.to_owned()])
 }
 
 /// The share of `cells` found in `text`, and the cells that were not.
