@@ -26,6 +26,9 @@ pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
 const MAX_DEPTH: usize = 24;
 const MAX_NODES: usize = 200_000;
+/// The most files and folders the data folder's walk visits: ten for each
+/// of the most documents a run builds, far below what a link to `/` finds.
+const MAX_ENTRIES: usize = 10 * crate::publish::MAX_DOCUMENTS;
 /// Anchors and aliases have no use in a disclosure; a few are tolerated,
 /// and an alias bomb is refused.
 const MAX_ALIASES: usize = 100;
@@ -61,6 +64,10 @@ pub enum DataDirError {
     NotAFolder(PathBuf),
     #[error("the data folder {0} has no data files (*.yaml, *.yml); nothing was built or changed")]
     Empty(PathBuf),
+    #[error(
+        "the data folder {0} holds more than {MAX_ENTRIES} files and folders (counting those its links lead to): does a link in it lead to / or a large tree? Remove it; nothing was built or changed"
+    )]
+    TooLarge(PathBuf),
 }
 
 /// The data files of a folder, and findings about entries that look like
@@ -82,7 +89,15 @@ pub fn data_files(data: &Path) -> Result<Found, DataDirError> {
         return Err(DataDirError::NotAFolder(data.to_owned()));
     }
     let mut found = Found::default();
-    for entry in WalkDir::new(data).follow_links(true).sort_by_file_name() {
+    for (seen, entry) in WalkDir::new(data)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .enumerate()
+    {
+        if seen == MAX_ENTRIES {
+            return Err(DataDirError::TooLarge(data.to_owned()));
+        }
         match entry {
             Ok(entry) if is_data_name(entry.path()) => {
                 if entry.file_type().is_file() {

@@ -228,6 +228,10 @@ impl Command {
     }
 }
 
+/// The largest `--memory-limit`, 1 TiB: far above any machine that builds a
+/// site, and far below where bytes would overflow.
+const MAX_MEMORY_MIB: u64 = 1 << 20;
+
 /// How documents are typeset, the same for `build` and `watch`.
 #[derive(clap::Args)]
 struct RunArgs {
@@ -238,7 +242,7 @@ struct RunArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = Limits::default().time.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
     time_limit: u64,
     /// Memory in MiB a typesetting process may use before its document fails.
-    #[arg(long, value_name = "MIB", default_value_t = Limits::default().memory >> 20, value_parser = clap::value_parser!(u64).range(256..))]
+    #[arg(long, value_name = "MIB", default_value_t = Limits::default().memory >> 20, value_parser = clap::value_parser!(u64).range(256..=MAX_MEMORY_MIB))]
     memory_limit: u64,
     /// The date of documents whose data states none, as Unix seconds
     /// (the reproducible-builds convention; `make publish` sets it).
@@ -309,7 +313,10 @@ impl ProjectArgs {
 
 fn main() -> ExitCode {
     quiet_on_closed_pipe();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(refused) => return said_by_clap(&refused),
+    };
     if let Some(memory) = cli.command.parent_memory()
         && let Err(error) = jixiao::alloc::bound_parent(memory)
     {
@@ -321,6 +328,19 @@ fn main() -> ExitCode {
         Ok(false) => ExitCode::FAILURE,
         Err(error) => {
             tell!("error: {}", chain(&error));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Help, the version or an argument error, as clap says them; one that
+/// cannot be written (a full standard output) is an error with status 2.
+fn said_by_clap(said: &clap::Error) -> ExitCode {
+    let written = said.print().and_then(|()| std::io::stdout().flush());
+    match written {
+        Ok(()) => ExitCode::from(u8::try_from(said.exit_code()).unwrap_or(2)),
+        Err(error) => {
+            tell!("error: cannot write to standard output: {error}");
             ExitCode::from(2)
         }
     }
@@ -479,6 +499,9 @@ fn run(cli: Cli) -> Result<bool> {
         } => {
             let options = run.options(out)?;
             let builds = Arc::new(AtomicU64::new(0));
+            // A report that cannot be written (a full or closed standard
+            // output) ends the watch, with that error.
+            let unwritable: std::cell::Cell<Option<anyhow::Error>> = std::cell::Cell::new(None);
             if let Some(port) = serve {
                 let port = jixiao::serve::start(options.out.clone(), port, builds.clone())?;
                 say!(
@@ -493,15 +516,25 @@ fn run(cli: Cli) -> Result<bool> {
                 // (a person, a test) then finds the new version served.
                 &mut |summary| {
                     builds.fetch_add(1, Ordering::Relaxed);
-                    let _ = report(summary, false);
+                    if let Err(error) = report(summary, false) {
+                        unwritable.replace(Some(error));
+                    }
                 },
                 &mut |error| {
                     tell!("error: {}", chain(error));
                     tell!("watching on: the last good build stays in place until the next save");
                 },
-                &|| true,
+                &|| {
+                    let broken = unwritable.take();
+                    let going = broken.is_none();
+                    unwritable.replace(broken);
+                    going
+                },
             )?;
-            Ok(true)
+            match unwritable.into_inner() {
+                Some(error) => Err(error),
+                None => Ok(true),
+            }
         }
         Command::Index {
             project,
@@ -709,7 +742,7 @@ fn print_summary(summary: &Summary) -> Result<()> {
     }
     if !summary.left.is_empty() {
         line.push_str(&format!(
-            " (left in place, not written by jixiao: {})",
+            " (left in place, not published: {})",
             summary.left.join(", ")
         ));
     }

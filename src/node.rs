@@ -68,9 +68,10 @@ impl Node {
 pub enum ParseError {
     #[error(transparent)]
     Yaml(#[from] serde_saphyr::Error),
-    /// A value written with an explicit tag (`!!binary`, `!!int`): its text
-    /// is not what the tag makes of it, so what a reviewer reads and what
-    /// is printed could differ.
+    /// A value written with an explicit tag (`!!binary`, `!!int`, even
+    /// `!!str`): its text may not be what the tag makes of it, so what a
+    /// reviewer reads and what is printed could differ; a disclosure needs
+    /// none.
     #[error("the tag `{tag}` is not allowed: a data file writes its values as plain text")]
     Tag { tag: String, loc: Loc },
 }
@@ -94,16 +95,10 @@ enum Raw {
     Map(Vec<(Spanned<String>, RawNode)>),
 }
 
-/// Whether a tag leaves a value's text as written: none, the
-/// non-specific `!`, or the string tag.
-fn is_plain(tag: &str) -> bool {
-    matches!(tag, "!" | "!!str" | "tag:yaml.org,2002:str")
-}
-
 fn resolve(source: &str, raw: RawNode) -> Result<Node, ParseError> {
     let loc = Loc::from(raw.referenced);
     let Tagged(value, tag) = raw.value;
-    if let Some(tag) = tag.filter(|t| !is_plain(t)) {
+    if let Some(tag) = tag {
         return Err(ParseError::Tag { tag, loc });
     }
     let value = match value {
@@ -252,7 +247,9 @@ mod tests {
         let binary = refused("a: x\ntitle: !!binary 5Lic6I6e\n").unwrap();
         assert!(binary.0.contains("binary") && binary.1 == 2, "{binary:?}");
         assert!(refused("a:\n  - !!int 3\n").is_some());
-        assert!(refused("a: !!str 3\nb: ! x\nc: plain\n").is_none());
+        assert!(refused("a: !!str 3\n").is_some());
+        assert!(refused("b: ! x\n").is_some());
+        assert!(refused("c: plain\nd: 'quoted'\n").is_none());
     }
 
     #[test]

@@ -173,8 +173,8 @@ pub fn new_data_file(
 ) -> anyhow::Result<()> {
     let contract = known(forms, name)?;
     anyhow::ensure!(
-        !path.exists(),
-        "{} exists already; choose another name",
+        std::fs::symlink_metadata(path).is_err(),
+        "{} exists already (as a file, a folder or a link); choose another name",
         path.display()
     );
     let folder = path
@@ -184,7 +184,13 @@ pub fn new_data_file(
     std::fs::create_dir_all(folder)
         .with_context(|| format!("cannot create {}", folder.display()))?;
     let schema = relative_path(folder, &schemas.join(schema_file(name)))?;
-    std::fs::write(path, skeleton(contract, &schema, year))
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .and_then(|mut file| {
+            std::io::Write::write_all(&mut file, skeleton(contract, &schema, year).as_bytes())
+        })
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
@@ -222,6 +228,9 @@ pub fn build(
     on_progress: &(dyn Fn(usize) + Sync),
 ) -> anyhow::Result<Summary> {
     let started = Instant::now();
+    if let Some(emit) = &options.emit_typst {
+        refuse_emit_into(emit, &[&project.data, &options.out])?;
+    }
     let store = load_templates(project)?;
     let found = found_files(project)?;
     let state = State::open(&options.out, writer(options.shard), &options.holder)?;
@@ -229,6 +238,22 @@ pub fn build(
     let mut summary = session.run(&state, found, on_progress)?;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// Refuses `--emit-typst` into the data or the output folder (or a folder
+/// in either): the sources would be read as data files, or published.
+fn refuse_emit_into(emit: &Path, folders: &[&Path]) -> anyhow::Result<()> {
+    let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_owned());
+    let emit_real = real(emit);
+    for folder in folders {
+        anyhow::ensure!(
+            !emit_real.starts_with(real(folder)),
+            "--emit-typst {} is inside {}, whose files would then be read or published as the site's; give a folder outside it",
+            emit.display(),
+            folder.display()
+        );
+    }
+    Ok(())
 }
 
 /// The data files of the project, within the limit of a run.
@@ -568,9 +593,11 @@ fn relative_to(data: &Path, path: &Path) -> PathBuf {
 
 /// Removes what this tool wrote into the output folder that no current
 /// document publishes: the outputs of documents whose data file is gone
-/// (their stamps name them), files the previous checksums listed, and the
-/// temporary files of older versions. Anything else (a file put there by
-/// hand, a symbolic link) is left where it is and named.
+/// (their stamps, kept beside the folder, name them) and the temporary
+/// files of older versions. Anything else (a file put there by hand, a
+/// symbolic link, an output no stamp vouches for) is left where it is and
+/// named: what is in the folder itself, `SHA256SUMS` included, can be
+/// edited by anyone, so it never decides what is removed.
 fn sweep(state: &State, kept: &[PathBuf], documents: &[DocReport]) -> Swept {
     let kept_stamps: BTreeSet<PathBuf> = kept.iter().map(|r| state.stamp_path(r)).collect();
     let mut swept = Swept::default();
@@ -595,14 +622,13 @@ fn sweep(state: &State, kept: &[PathBuf], documents: &[DocReport]) -> Swept {
         .flat_map(|d| d.published.iter().map(|p| p.path.clone()))
         .collect();
     published.extend([INDEX.to_owned(), CHECKSUMS.to_owned()]);
-    let ours = listed(state.out());
     for file in files_under(state.out()) {
         let relative = slash_path(file.strip_prefix(state.out()).unwrap_or(&file));
         if published.contains(&relative) {
             continue;
         }
         let regular = std::fs::symlink_metadata(&file).is_ok_and(|m| m.file_type().is_file());
-        if regular && (ours.contains(&relative) || is_old_temporary(&file)) {
+        if regular && is_old_temporary(&file) {
             if std::fs::remove_file(&file).is_ok() {
                 swept.removed.push(relative);
             }
@@ -623,15 +649,6 @@ fn sweep(state: &State, kept: &[PathBuf], documents: &[DocReport]) -> Swept {
 struct Swept {
     removed: Vec<String>,
     left: Vec<String>,
-}
-
-/// The files the output folder's checksums list: what a build published.
-fn listed(out: &Path) -> BTreeSet<String> {
-    std::fs::read_to_string(out.join(CHECKSUMS))
-        .unwrap_or_default()
-        .lines()
-        .filter_map(outputs::checksum_path)
-        .collect()
 }
 
 /// A temporary file an older jixiao wrote beside its output
@@ -742,17 +759,13 @@ impl Builder<'_> {
     }
 
     /// A document that failed now: what an earlier build published for it
-    /// stays published and listed, if it is intact; if not, it goes.
+    /// stays published and listed, if it is intact. If not, its stamp goes,
+    /// so that no later build trusts it, and the files stay where they are,
+    /// unlisted: a failed build removes nothing it cannot vouch for.
     fn failed(&self, planned: &Planned, diagnostics: Vec<Diagnostic>) -> DocReport {
         let previous = freshness::verified(self.state, &planned.relative);
-        if previous.is_none()
-            && let Some(stale) = freshness::read_stamp(self.state, &planned.relative)
-        {
-            let _ = unpublish(
-                self.state,
-                &self.state.stamp_path(&planned.relative),
-                &stale.published,
-            );
+        if previous.is_none() {
+            let _ = unpublish(self.state, &self.state.stamp_path(&planned.relative), &[]);
         }
         failed_report(planned.path.clone(), diagnostics, previous)
     }

@@ -29,6 +29,8 @@ const RELOAD: &str = r#"<script>(() => { let seen = null; setInterval(async () =
 const MAX_CONNECTIONS: usize = 32;
 /// How long a client may take to send its request, or to take the answer.
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a client may take to send its whole request head.
+const HEAD_DEADLINE: Duration = Duration::from_secs(10);
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// The longest request line or header line, and the most header lines.
 const MAX_LINE: usize = 8 * 1024;
@@ -41,8 +43,17 @@ const MAX_FILE: u64 = 256 << 20;
 /// Serves `out` on `127.0.0.1:port` from a thread of its own; `builds`
 /// counts the builds finished.
 pub fn start(out: PathBuf, port: u16, builds: Arc<AtomicU64>) -> std::io::Result<u16> {
-    let listener = TcpListener::bind(("127.0.0.1", port))?;
+    let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!("cannot serve on 127.0.0.1:{port}: {e}; choose another --serve port, or 0 for a free one"),
+        )
+    })?;
     let port = listener.local_addr()?.port();
+    // The folder served is the one there now: replaced later by a link,
+    // it is still this folder's files that are served, or none.
+    std::fs::create_dir_all(&out)?;
+    let out = std::fs::canonicalize(&out)?;
     let server = Arc::new(Server {
         out,
         port,
@@ -107,7 +118,10 @@ impl Server {
     }
 
     fn answer(&self, stream: TcpStream) -> std::io::Result<()> {
-        let mut reader = BufReader::new(stream.try_clone()?);
+        let mut reader = BufReader::new(Deadline {
+            stream: stream.try_clone()?,
+            until: std::time::Instant::now() + HEAD_DEADLINE,
+        });
         let mut stream = stream;
         let request = match read_request(&mut reader) {
             Ok(request) => request,
@@ -178,6 +192,27 @@ impl Server {
     }
 }
 
+/// A connection whose request head must arrive by `until`: each read waits
+/// at most what is left, so a client that sends a byte now and then
+/// (slowloris) cannot hold its thread past the deadline.
+struct Deadline {
+    stream: TcpStream,
+    until: std::time::Instant,
+}
+
+impl Read for Deadline {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let left = self
+            .until
+            .saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Err(std::io::ErrorKind::TimedOut.into());
+        }
+        self.stream.set_read_timeout(Some(left.min(READ_TIMEOUT)))?;
+        self.stream.read(buffer)
+    }
+}
+
 /// Reads what a refused client still sends, a bounded amount, before the
 /// connection closes: closed with unread bytes, it would be reset, and the
 /// client might lose the answer saying why it was refused.
@@ -188,7 +223,9 @@ fn drain(stream: &TcpStream, reader: impl Read) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Reads a request line and its headers, within the bounds.
+/// Reads a request line and its headers, within the bounds. A target in
+/// absolute form (`http://host/path`) names its host, as a `Host` header
+/// would; a second `Host` is refused, never chosen between.
 fn read_request(reader: &mut impl BufRead) -> Result<Request, Refusal> {
     let line = read_line(reader)?;
     let mut parts = line.split_whitespace();
@@ -200,8 +237,19 @@ fn read_request(reader: &mut impl BufRead) -> Result<Request, Refusal> {
         "HEAD" => true,
         _ => return Err(Refusal::Method),
     };
-    let target = target.to_owned();
-    let mut host = None;
+    let (mut host, target) = match target.strip_prefix("http://") {
+        Some(rest) => {
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            (
+                Some(authority.to_owned()),
+                format!("/{}", path.trim_start_matches('/')),
+            )
+        }
+        None if target.starts_with('/') => (None, target.to_owned()),
+        None => return Err(Refusal::BadRequest),
+    };
+    let absolute = host.is_some();
+    let mut hosts = 0;
     for _ in 0..MAX_HEADERS {
         let header = read_line(reader)?;
         if header.is_empty() {
@@ -210,7 +258,13 @@ fn read_request(reader: &mut impl BufRead) -> Result<Request, Refusal> {
         if let Some((name, value)) = header.split_once(':')
             && name.trim().eq_ignore_ascii_case("host")
         {
-            host = Some(value.trim().to_owned());
+            hosts += 1;
+            if hosts > 1 {
+                return Err(Refusal::BadRequest);
+            }
+            if !absolute {
+                host = Some(value.trim().to_owned());
+            }
         }
     }
     Err(Refusal::TooLarge)
@@ -237,11 +291,12 @@ fn read_line(reader: &mut impl BufRead) -> Result<String, Refusal> {
     Ok(text.trim_end_matches(['\r', '\n']).to_owned())
 }
 
-/// The bytes of `path` when its real path is a regular file inside `out`:
+/// The bytes of `path` when its real path is a regular file inside `out`
+/// (itself a real path, fixed when the server started):
 /// never a link out of it, a FIFO that would hang the reader, or a device.
 fn read_regular(out: &Path, path: &Path) -> Option<Vec<u8>> {
     let real = std::fs::canonicalize(path).ok()?;
-    if !real.starts_with(std::fs::canonicalize(out).ok()?) {
+    if !real.starts_with(out) {
         return None;
     }
     let file = std::fs::OpenOptions::new()
@@ -378,6 +433,7 @@ mod tests {
         let fifo = std::ffi::CString::new(out.join("x.html").to_str().unwrap()).unwrap();
         // SAFETY: mkfifo reads the NUL-terminated path it is given.
         assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        let out = std::fs::canonicalize(&out).unwrap();
         assert_eq!(
             read_regular(&out, &out.join("a.html")).as_deref(),
             Some(&b"page"[..])

@@ -27,6 +27,7 @@ pub use crate::contract::{Forms, load_forms};
 use crate::diag::Diagnostic;
 use crate::model::{Document, IndicatorTable, Loc, Text};
 pub use history::previous_year_path;
+pub use text::first_invisible;
 
 /// A finding before waivers are applied.
 #[derive(Clone, Debug)]

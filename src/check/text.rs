@@ -75,7 +75,9 @@ fn made_visible(text: &str) -> String {
     shown
 }
 
-fn first_invisible(text: &str) -> Option<char> {
+/// The first character of `text` that prints as nothing or changes what
+/// follows, if any: what makes a text, or a file name, not read as it is.
+pub fn first_invisible(text: &str) -> Option<char> {
     let mut before = None;
     text.chars().find(|&c| {
         let found = is_invisible(c, before);
@@ -105,8 +107,20 @@ fn is_invisible(c: char, before: Option<char>) -> bool {
         return before.is_none_or(|b| b.is_whitespace() || is_invisible(b, None));
     }
     c.is_control()
+        || is_blank_looking(c)
         || CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c)
         || CodePointSetData::new::<BidiControl>().contains(c)
+}
+
+/// Characters that print as a blank or as nothing a reader can name: the
+/// braille blank, private-use characters (no official font has them) and
+/// the noncharacters.
+fn is_blank_looking(c: char) -> bool {
+    let code = c as u32;
+    c == '\u{2800}'
+        || matches!(c, '\u{e000}'..='\u{f8ff}' | '\u{f0000}'..='\u{10ffff}')
+        || (0xfdd0..=0xfdef).contains(&code)
+        || code & 0xfffe == 0xfffe
 }
 
 fn is_variation_selector(c: char) -> bool {
@@ -145,7 +159,13 @@ mod tests {
 
     #[test]
     fn what_unicode_calls_ignorable_is_invisible_and_alone_is_blank() {
-        for filler in ["\u{3164}", "\u{115f}", "\u{ffa0}", "\u{3164}\u{3164}"] {
+        for filler in [
+            "\u{3164}",
+            "\u{115f}",
+            "\u{ffa0}",
+            "\u{3164}\u{3164}",
+            "\u{2800}\u{2800}",
+        ] {
             assert_eq!(titled(filler), ["blank-text"], "{filler:?}");
         }
         for text in [

@@ -81,7 +81,7 @@ impl FromStr for Date {
                 .ok_or_else(error)
         };
         let (year, month, day) = (field(4)?, field(2)?, field(2)?);
-        if parts.next().is_some() || !(1..=12).contains(&month) {
+        if parts.next().is_some() || year == 0 || !(1..=12).contains(&month) {
             return Err(error());
         }
         let (month, day) = (month as u8, day as u8);
@@ -122,6 +122,12 @@ mod tests {
             Date::from_unix_seconds(1_709_251_199).unwrap().to_string(),
             "2024-02-29"
         );
+    }
+
+    #[test]
+    fn the_year_0000_is_no_date() {
+        assert!("0000-01-01".parse::<Date>().is_err());
+        assert!("0001-01-01".parse::<Date>().is_ok());
     }
 
     #[test]

@@ -116,13 +116,18 @@ impl Freshness {
 }
 
 /// The stamp of the document published at `relative`, when every output it
-/// records is on disk with the recorded SHA-256.
+/// records is on disk with the recorded SHA-256, inside the output folder
+/// (not reached through a link out of it).
 pub fn verified(state: &State, relative: &Path) -> Option<Stamp> {
     let stamp = read_stamp(state, relative)?;
     stamp
         .published
         .iter()
-        .all(|p| intact(&state.out().join(&p.path), &p.sha256))
+        .all(|p| {
+            let path = state.out().join(&p.path);
+            let inside = path.parent().is_some_and(|dir| state.inside(dir).is_ok());
+            inside && intact(&path, &p.sha256)
+        })
         .then_some(stamp)
 }
 

@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::outputs::INDEX;
+use super::outputs::{CHECKSUMS, INDEX};
+
+/// The longest file name, in bytes, the file systems a site is built on take.
+const NAME_MAX: usize = 255;
 use crate::diag::Diagnostic;
 use crate::model::Loc;
 use crate::templates::slash_path;
@@ -82,6 +85,29 @@ fn unpublishable(relative: &Path) -> Option<&'static str> {
     };
     if text.chars().any(char::is_control) {
         return Some("its name holds a line break or another control character");
+    }
+    if crate::check::first_invisible(text).is_some() {
+        return Some(
+            "its name holds a character that prints as nothing or reverses the text after it (a zero-width or direction mark)",
+        );
+    }
+    if relative
+        .with_extension("html")
+        .components()
+        .any(|c| c.as_os_str().len() > NAME_MAX)
+    {
+        return Some(
+            "its name, or the name of an output made from it, is longer than the 255 bytes a file name may have",
+        );
+    }
+    if relative
+        .components()
+        .next()
+        .is_some_and(|c| [INDEX, CHECKSUMS].contains(&c.as_os_str().to_string_lossy().as_ref()))
+    {
+        return Some(
+            "it stands in a folder named like the site's index.html or SHA256SUMS, which the site's own file needs",
+        );
     }
     let scheme = text.split(['/', '\\']).any(|segment| {
         segment.split_once(':').is_some_and(|(head, _)| {
@@ -265,6 +291,20 @@ mod tests {
                 .iter()
                 .any(|d| d.message.contains("line break"))
         );
+    }
+
+    #[test]
+    fn names_too_long_invisible_or_in_the_site_s_own_folders_are_refused() {
+        let long = format!("2023/{}ab.yml", "长".repeat(83));
+        let plan = planned(&[
+            &long,
+            "2023/a\u{202e}b.yaml",
+            "index.html/x.yaml",
+            "SHA256SUMS/y.yaml",
+            "2023/fine.yaml",
+        ]);
+        assert_eq!(plan.documents.len(), 1, "{:?}", plan.refused);
+        assert_eq!(plan.refused.len(), 4);
     }
 
     #[test]

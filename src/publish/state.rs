@@ -33,6 +33,10 @@ pub enum StateError {
         "{out} is a symbolic link to {target}, which is not a folder; create the folder, or remove the link"
     )]
     BrokenLink { out: PathBuf, target: PathBuf },
+    #[error(
+        "{out} and the build's state folder {state} are on different file systems (a volume or bind mount at the output folder), so no output could be put in place; nothing was changed: mount the volume one level above the output folder"
+    )]
+    OtherFileSystem { out: PathBuf, state: PathBuf },
     #[error("cannot use the output folder {path}: {source}")]
     Io {
         path: PathBuf,
@@ -142,7 +146,33 @@ impl State {
             next_temp: AtomicU64::new(0),
         };
         state.sweep_temp();
+        state.can_rename_into_out()?;
         Ok(state)
+    }
+
+    /// Whether a file staged in the state folder can be renamed into the
+    /// output folder: not when the two are on different file systems (a
+    /// volume mounted at `out/`, a bind mount), where every output would
+    /// fail to be placed. Found before anything is written or removed.
+    fn can_rename_into_out(&self) -> Result<(), StateError> {
+        let probe = self.stage(b"").map_err(io(&self.dir))?;
+        let target = self
+            .out
+            .join(format!(".jixiao-probe-{}", std::process::id()));
+        match std::fs::rename(&probe.0, &target) {
+            Ok(()) => {
+                std::mem::forget(probe);
+                let _ = std::fs::remove_file(&target);
+                Ok(())
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {
+                Err(StateError::OtherFileSystem {
+                    out: self.out.clone(),
+                    state: self.dir.clone(),
+                })
+            }
+            Err(e) => Err(io(&self.out)(e)),
+        }
     }
 
     pub fn out(&self) -> &Path {
@@ -193,7 +223,7 @@ impl State {
 
     /// Refuses a folder whose real path is outside the output folder (and
     /// the state folder beside it).
-    fn inside(&self, dir: &Path) -> std::io::Result<()> {
+    pub fn inside(&self, dir: &Path) -> std::io::Result<()> {
         let real = std::fs::canonicalize(dir)?;
         if real.starts_with(&self.out) || real.starts_with(&self.dir) {
             return Ok(());
@@ -284,12 +314,16 @@ fn real_folder(out: &Path) -> Result<PathBuf, StateError> {
 }
 
 impl Lock {
+    /// Opens a lock file, never through a link: truncating it would
+    /// truncate whatever the link names.
     fn open(path: &Path) -> Result<File, StateError> {
+        use std::os::unix::fs::OpenOptionsExt;
         OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
+            .custom_flags(libc::O_NOFOLLOW)
             .open(path)
             .map_err(io(path))
     }

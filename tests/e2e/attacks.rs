@@ -102,13 +102,15 @@ fn a_folder_linked_out_of_the_output_folder_is_refused_and_left() {
     assert!(build_into(&data, &out, &[]).status.success());
     std::fs::remove_dir_all(out.join("2022")).unwrap();
     std::os::unix::fs::symlink(&elsewhere, out.join("2022")).unwrap();
-    let run = build_into(&data, &out, &["--force"]);
-    assert!(!run.status.success());
-    assert!(
-        stderr_of(&run).contains("outside the output folder"),
-        "{}",
-        stderr_of(&run)
-    );
+    for extra in [&[][..], &["--force"]] {
+        let run = build_into(&data, &out, extra);
+        assert!(!run.status.success(), "{extra:?}: {}", last_line(&run));
+        assert!(
+            stderr_of(&run).contains("outside the output folder"),
+            "{}",
+            stderr_of(&run)
+        );
+    }
     assert!(std::fs::read_dir(&elsewhere).unwrap().next().is_none());
     assert!(
         std::fs::symlink_metadata(out.join("2022"))
@@ -430,4 +432,140 @@ fn a_template_that_doubles_a_text_stops_at_the_memory_limit_with_a_message() {
         "{}",
         stderr_of(&run)
     );
+}
+
+#[test]
+fn a_failed_build_keeps_outputs_it_cannot_verify_and_a_forged_checksum_owns_nothing() {
+    let data = data_of("unverified-data", &["dongguan-rd.yaml", "wuxi-rd.yaml"]);
+    let out = scratch("unverified-out");
+    assert!(build_into(&data, &out, &[]).status.success());
+    std::fs::remove_dir_all(jixiao::publish::state_dir(&out)).unwrap();
+    std::fs::write(out.join("note.txt"), "an office's note").unwrap();
+    let line = Command::new("sha256sum")
+        .arg("note.txt")
+        .current_dir(&out)
+        .output()
+        .unwrap()
+        .stdout;
+    let mut sums = std::fs::read(out.join("SHA256SUMS")).unwrap();
+    sums.extend(line);
+    std::fs::write(out.join("SHA256SUMS"), sums).unwrap();
+    let wuxi = data.join("wuxi-rd.yaml");
+    let text = std::fs::read_to_string(&wuxi).unwrap();
+    let (head, rest) = text.split_once("\ntitle: ").unwrap();
+    let rest = rest.split_once('\n').unwrap().1;
+    std::fs::write(&wuxi, format!("{head}\ntitle: \"\\u200b\"\n{rest}")).unwrap();
+    let (run, summary) = build_json(&data, &out, &[]);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr_of(&run));
+    assert_eq!(summary["removed"], serde_json::json!([]), "{summary}");
+    assert!(
+        out.join("note.txt").is_file(),
+        "a forged checksum line made it ours"
+    );
+    assert!(out.join("wuxi-rd.pdf").is_file() && out.join("wuxi-rd.json").is_file());
+    let left = summary["left"].to_string();
+    assert!(
+        left.contains("note.txt") && left.contains("wuxi-rd.pdf"),
+        "{left}"
+    );
+}
+
+#[test]
+fn a_lock_file_that_is_a_link_is_refused_and_its_target_kept() {
+    let data = data_of("linked-lock-data", &["dongguan-rd.yaml"]);
+    let out = scratch("linked-lock-out");
+    assert!(build_into(&data, &out, &[]).status.success());
+    let lock = jixiao::publish::state_dir(&out).join("build.lock");
+    let victim = out.parent().unwrap().join("linked-lock-victim.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    std::fs::remove_file(&lock).unwrap();
+    std::os::unix::fs::symlink(&victim, &lock).unwrap();
+    let run = build_into(&data, &out, &[]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr_of(&run));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    std::fs::remove_file(&lock).unwrap();
+    std::fs::remove_file(victim).unwrap();
+}
+
+#[test]
+fn the_preview_server_keeps_serving_the_folder_it_started_with() {
+    let data = data_of("swapped-data", &["dongguan-rd.yaml"]);
+    let dir = scratch("swapped");
+    let out = dir.join("out");
+    let served = Served::start(&data, &out);
+    std::fs::rename(&out, dir.join("out.bak")).unwrap();
+    std::os::unix::fs::symlink("/etc", &out).unwrap();
+    let port = served.port;
+    let answer = ask(
+        port,
+        format!("GET /passwd HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n").as_bytes(),
+    );
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+    drop(served);
+    std::fs::remove_file(&out).unwrap();
+}
+
+#[test]
+fn arguments_that_would_overflow_or_feed_the_build_its_own_output_are_refused() {
+    let data = data_of("args-data", &["dongguan-rd.yaml"]);
+    let out = scratch("args-out");
+    let huge = build_into(&data, &out, &["--memory-limit", "18446744073709551615"]);
+    assert_eq!(huge.status.code(), Some(2), "{}", stderr_of(&huge));
+    let into_data = build_into(&data, &out, &["--emit-typst", data.to_str().unwrap()]);
+    assert_eq!(
+        into_data.status.code(),
+        Some(2),
+        "{}",
+        stderr_of(&into_data)
+    );
+    assert!(
+        stderr_of(&into_data).contains("--emit-typst"),
+        "{}",
+        stderr_of(&into_data)
+    );
+    assert_eq!(std::fs::read_dir(&data).unwrap().count(), 1);
+    let dangling = out.join("dangling.yaml");
+    std::os::unix::fs::symlink(out.join("nowhere.txt"), &dangling).unwrap();
+    let new = jixiao(&["new", "--form", "national", dangling.to_str().unwrap()]);
+    assert_eq!(new.status.code(), Some(2), "{}", stderr_of(&new));
+    assert!(!out.join("nowhere.txt").exists());
+}
+
+#[test]
+fn an_output_folder_on_another_file_system_than_its_state_changes_nothing() {
+    let data = data_of("mounted-data", &["dongguan-rd.yaml"]);
+    let dir = scratch("mounted");
+    let out = dir.join("out");
+    assert!(build_into(&data, &out, &[]).status.success());
+    let published = files(&out);
+    let saved = dir.join("saved");
+    std::fs::rename(&out, &saved).unwrap();
+    std::fs::create_dir_all(&out).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=20m", "tmpfs"])
+        .arg(&out)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!(
+            "no tmpfs can be mounted here (not root?): the cross-device case is not exercised"
+        );
+        return;
+    }
+    for (name, bytes) in &published {
+        let path = out.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    std::fs::remove_dir_all(jixiao::publish::state_dir(&out)).unwrap();
+    let run = build_into(&data, &out, &[]);
+    let after = files(&out);
+    let _ = Command::new("umount").arg(&out).status();
+    assert_eq!(run.status.code(), Some(2), "{}", stderr_of(&run));
+    assert!(
+        stderr_of(&run).contains("different file systems"),
+        "{}",
+        stderr_of(&run)
+    );
+    assert_eq!(after, published, "nothing was changed");
 }

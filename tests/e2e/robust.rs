@@ -180,7 +180,7 @@ fn a_department_whose_data_file_is_gone_is_unpublished_and_named() {
     assert!(
         line.contains("removed 1")
             && line.contains("removed: wuxi-rd")
-            && line.contains("not written by jixiao: notes.txt"),
+            && line.contains("left in place, not published: notes.txt"),
         "{line}"
     );
     assert!(!out.join("wuxi-rd.pdf").exists() && !out.join("wuxi-rd.json").exists());
