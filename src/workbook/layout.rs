@@ -58,6 +58,20 @@ pub struct Column {
 }
 
 impl Column {
+    /// The column of a field of the contract at `path`, under the record
+    /// titled `parent`.
+    fn of(field: &Field, path: Vec<String>, parent: Option<&str>, required: bool) -> Self {
+        Self {
+            path,
+            kind: field.kind.clone(),
+            title: field.title.clone(),
+            parent: parent.map(str::to_owned),
+            heading: String::new(),
+            synonyms: field.synonyms.clone(),
+            required,
+        }
+    }
+
     /// The headings import takes for it.
     pub fn accepts(&self, heading: &str) -> bool {
         let heading = heading.trim();
@@ -221,18 +235,7 @@ fn walk(
                 layout.tables.push(table);
                 push(layout, owner, column);
             }
-            kind => {
-                let column = Column {
-                    path: here,
-                    kind: kind.clone(),
-                    title: field.title.clone(),
-                    parent: parent.map(str::to_owned),
-                    heading: String::new(),
-                    synonyms: field.synonyms.clone(),
-                    required,
-                };
-                push(layout, owner, column);
-            }
+            _ => push(layout, owner, Column::of(field, here, parent, required)),
         }
     }
 }
@@ -271,15 +274,7 @@ fn flatten(
                 *inner = Some((field.key.clone(), children.clone()));
             }
             Kind::List(_) | Kind::Indicators => {}
-            kind => columns.push(Column {
-                path: here,
-                kind: kind.clone(),
-                title: field.title.clone(),
-                parent: parent.map(str::to_owned),
-                heading: String::new(),
-                synonyms: field.synonyms.clone(),
-                required: field.required,
-            }),
+            _ => columns.push(Column::of(field, here, parent, field.required)),
         }
     }
 }
