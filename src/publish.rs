@@ -651,17 +651,22 @@ struct Swept {
     left: Vec<String>,
 }
 
-/// A temporary file an older jixiao wrote beside its output
-/// (`.x.pdf.123.tmp`), before temporary files moved to the state folder.
+/// A temporary file jixiao wrote into the folder and a killed process left:
+/// one of an older version beside its output (`.x.pdf.123.tmp`), before
+/// temporary files moved to the state folder, or the probe a build renames
+/// into the folder to learn it is on the state folder's file system.
 fn is_old_temporary(path: &Path) -> bool {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
-    name.strip_prefix('.')
-        .and_then(|n| n.strip_suffix(".tmp"))
-        .and_then(|n| n.rsplit_once('.'))
-        .is_some_and(|(_, digits)| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+    let numbered = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
+    name.strip_prefix(state::PROBE).is_some_and(numbered)
+        || name
+            .strip_prefix('.')
+            .and_then(|n| n.strip_suffix(".tmp"))
+            .and_then(|n| n.rsplit_once('.'))
+            .is_some_and(|(_, digits)| numbered(digits))
 }
 
 /// The files under `dir`, links among them, none followed.

@@ -66,6 +66,9 @@ const LOCK: &str = "build.lock";
 /// How the locks of shards start (`shard-2-of-3`).
 const SHARD_LOCK: &str = "shard-";
 const STAMPS: &str = "stamps";
+/// How the file starts that a build renames into the output folder, and
+/// removes at once, to learn that renames into it work.
+pub const PROBE: &str = ".jixiao-probe-";
 const TEMP: &str = "tmp";
 
 /// Who writes the output folder: one writer of the whole folder, or one of
@@ -156,9 +159,7 @@ impl State {
     /// fail to be placed. Found before anything is written or removed.
     fn can_rename_into_out(&self) -> Result<(), StateError> {
         let probe = self.stage(b"").map_err(io(&self.dir))?;
-        let target = self
-            .out
-            .join(format!(".jixiao-probe-{}", std::process::id()));
+        let target = self.out.join(format!("{PROBE}{}", std::process::id()));
         match std::fs::rename(&probe.0, &target) {
             Ok(()) => {
                 std::mem::forget(probe);

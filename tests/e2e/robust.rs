@@ -207,6 +207,7 @@ fn temporary_files_never_stand_in_the_output_folder_and_are_swept() {
         "a temp file of an older jixiao",
     )
     .unwrap();
+    std::fs::write(out.join(".jixiao-probe-4242"), "").unwrap();
     assert!(build_into(&data, &out, &[]).status.success());
     assert_eq!(std::fs::read_dir(&temp).unwrap().count(), 0);
     assert!(files(&out).iter().all(|(name, _)| !name.contains("tmp")));
