@@ -48,10 +48,7 @@ fn index_and_shards_wait_for_a_build_that_holds_the_folder() {
     let data = data_of("busy-data", &["dongguan-rd.yaml"]);
     let out = scratch("busy-out");
     assert!(build_into(&data, &out, &[]).status.success());
-    let lock = jixiao::publish::state_dir(&out).join("build.lock");
-    let held = std::fs::OpenOptions::new().write(true).open(&lock).unwrap();
-    held.lock().unwrap();
-    std::fs::write(&lock, "process 4242, `jixiao build`").unwrap();
+    let held = hold_folder_lock(&out, "process 4242, `jixiao build`");
     let data_arg = data.to_str().unwrap();
     let out_arg = out.to_str().unwrap();
     for run in [

@@ -112,10 +112,7 @@ fn a_second_build_of_the_same_output_folder_is_refused_by_name() {
     let data = data_of("lock-data", &["dongguan-rd.yaml"]);
     let out = scratch("lock-out");
     assert!(build_into(&data, &out, &[]).status.success());
-    let lock = jixiao::publish::state_dir(&out).join("build.lock");
-    let held = std::fs::OpenOptions::new().write(true).open(&lock).unwrap();
-    held.lock().unwrap();
-    std::fs::write(&lock, "process 4242, `jixiao build` in another terminal").unwrap();
+    let held = hold_folder_lock(&out, "process 4242, `jixiao build` in another terminal");
     let second = build_into(&data, &out, &["--force"]);
     assert_eq!(second.status.code(), Some(2));
     assert!(

@@ -361,3 +361,13 @@ pub fn build_json(data: &Path, out: &Path, extra: &[&str]) -> (Output, serde_jso
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&run.stdout)));
     (run, summary)
 }
+
+/// Holds the lock of the output folder `out` as another build would, with
+/// `holder` written in it, until the file returned is dropped.
+pub fn hold_folder_lock(out: &Path, holder: &str) -> std::fs::File {
+    let lock = jixiao::publish::state_dir(out).join("build.lock");
+    let held = std::fs::OpenOptions::new().write(true).open(&lock).unwrap();
+    held.lock().unwrap();
+    std::fs::write(&lock, holder).unwrap();
+    held
+}
