@@ -118,15 +118,22 @@ pub fn check_project(project: &Project, only: &[PathBuf]) -> anyhow::Result<Vec<
 fn check_file(data: &Path, path: &Path, forms: &Forms) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
     let bytes = read(path).map_err(|d| vec![*d])?;
     let source = load_source(data, path, &bytes, forms)?;
+    Ok(review(&source, forms))
+}
+
+/// What `check` finds in a loaded data file: its contract's warnings and
+/// every rule's findings, against its previous year when there is one. The
+/// same for `check` and for `build`, which builds only what has no error.
+fn review(source: &Source, forms: &Forms) -> Vec<Diagnostic> {
     let previous = previous_year(&source.path, forms);
     let previous = previous.as_ref().map(|(path, parsed)| Previous {
         path,
         document: &parsed.document,
     });
-    let mut diagnostics = source.warnings;
+    let mut diagnostics = source.warnings.clone();
     diagnostics
         .extend(check_with_history(&source.path, &source.document, forms, previous).into_all());
-    Ok(diagnostics)
+    diagnostics
 }
 
 /// The same department's data file of the year before, read, when there is
@@ -792,14 +799,7 @@ impl Builder<'_> {
         bytes: &[u8],
     ) -> DocReport {
         let document = &source.document;
-        let mut diagnostics = source.warnings.clone();
-        let previous = previous_year(&source.path, self.forms);
-        let previous = previous.as_ref().map(|(path, parsed)| Previous {
-            path,
-            document: &parsed.document,
-        });
-        diagnostics
-            .extend(check_with_history(&source.path, document, self.forms, previous).into_all());
+        let mut diagnostics = review(source, self.forms);
         if diagnostics.iter().any(Diagnostic::is_error) {
             return self.failed(planned, diagnostics);
         }

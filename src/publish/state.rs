@@ -162,7 +162,7 @@ impl State {
         let target = self.out.join(format!("{PROBE}{}", std::process::id()));
         match std::fs::rename(&probe.0, &target) {
             Ok(()) => {
-                std::mem::forget(probe);
+                probe.placed();
                 let _ = std::fs::remove_file(&target);
                 Ok(())
             }
@@ -218,7 +218,7 @@ impl State {
             self.inside(dir)?;
         }
         std::fs::rename(&staged.0, path).map_err(|e| self.renamed(e, path))?;
-        std::mem::forget(staged);
+        staged.placed();
         Ok(())
     }
 
@@ -289,9 +289,18 @@ pub fn state_dir(out: &Path) -> PathBuf {
 /// A file of the state folder not yet in place, removed if never placed.
 pub struct Staged(PathBuf);
 
+impl Staged {
+    /// Renamed into place: nothing is left to remove.
+    fn placed(mut self) {
+        self.0 = PathBuf::new();
+    }
+}
+
 impl Drop for Staged {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
+        if !self.0.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.0);
+        }
     }
 }
 
