@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::codes::Rule;
 use crate::model::Loc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -41,31 +42,37 @@ pub struct Diagnostic {
     pub hint: Option<String>,
     /// Why the data file publishes the document anyway, when it waives the finding.
     pub waiver: Option<String>,
+    /// What a waiver's `where` may name to acknowledge it: the offending
+    /// value or name, and the table it is in. Waivers are applied before a
+    /// finding is kept, so a stamp need not remember them.
+    #[serde(skip)]
+    pub subjects: Vec<String>,
 }
 
 impl Diagnostic {
-    /// An error; a long value the message quotes is shortened (see [`excerpt`]).
-    pub fn error(file: &Path, loc: Loc, code: &'static str, message: impl Into<String>) -> Self {
+    /// A finding of `rule`, at its severity; a long value the message
+    /// quotes is shortened (see [`excerpt`]).
+    pub fn new(rule: &'static Rule, file: &Path, loc: Loc, message: impl Into<String>) -> Self {
         Self {
             file: file.to_owned(),
             loc,
-            severity: Severity::Error,
-            code: Cow::Borrowed(code),
+            severity: rule.severity,
+            code: Cow::Borrowed(rule.code),
             message: shorten_quotes(&message.into()),
             hint: None,
             waiver: None,
-        }
-    }
-
-    pub fn warning(file: &Path, loc: Loc, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            severity: Severity::Warning,
-            ..Self::error(file, loc, code, message)
+            subjects: Vec::new(),
         }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// The same finding, also about `subject` (see [`Diagnostic::subjects`]).
+    pub fn about(mut self, subject: impl Into<String>) -> Self {
+        self.subjects.push(subject.into());
         self
     }
 
@@ -243,16 +250,12 @@ fn uri(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codes::{BLANK_TEXT, BUDGET_SUM, LIMIT, MISSING_UNIT, YAML_SYNTAX};
 
     #[test]
     fn json_has_the_documented_shape() {
-        let d = Diagnostic::error(
-            Path::new("data/a.yaml"),
-            Loc::new(3, 7),
-            "yaml-syntax",
-            "bad",
-        )
-        .with_hint("fix it");
+        let d = Diagnostic::new(YAML_SYNTAX, Path::new("data/a.yaml"), Loc::new(3, 7), "bad")
+            .with_hint("fix it");
         let json: serde_json::Value = serde_json::from_str(&to_json(&[d])).unwrap();
         let row = &json[0];
         let mut keys: Vec<_> = row.as_object().unwrap().keys().cloned().collect();
@@ -269,19 +272,19 @@ mod tests {
 
     #[test]
     fn display_names_file_line_and_column() {
-        let d = Diagnostic::warning(Path::new("x.yaml"), Loc::new(1, 2), "c", "m");
-        assert_eq!(d.to_string(), "x.yaml:1:2: warning[c]: m");
+        let d = Diagnostic::new(MISSING_UNIT, Path::new("x.yaml"), Loc::new(1, 2), "m");
+        assert_eq!(d.to_string(), "x.yaml:1:2: warning[missing-unit]: m");
     }
 
     #[test]
     fn a_finding_about_a_whole_file_names_only_the_file() {
-        let d = Diagnostic::error(Path::new("x.yaml"), Loc::default(), "limit", "m");
+        let d = Diagnostic::new(LIMIT, Path::new("x.yaml"), Loc::default(), "m");
         assert_eq!(d.to_string(), "x.yaml: error[limit]: m");
     }
 
     #[test]
     fn a_waived_error_does_not_stop_the_document() {
-        let mut d = Diagnostic::error(Path::new("x.yaml"), Loc::new(1, 2), "c", "m");
+        let mut d = Diagnostic::new(BLANK_TEXT, Path::new("x.yaml"), Loc::new(1, 2), "m");
         assert!(d.is_error());
         d.waiver = Some("原文如此".to_owned());
         assert!(!d.is_error() && d.is_waived());
@@ -300,10 +303,10 @@ mod tests {
     #[test]
     fn every_quoted_value_of_a_message_is_shortened() {
         let long = "长".repeat(10_000);
-        let d = Diagnostic::error(
+        let d = Diagnostic::new(
+            BLANK_TEXT,
             Path::new("x.yaml"),
             Loc::new(1, 1),
-            "c",
             format!("“{long}”不是“短”; `{long}` and \"{long}\""),
         );
         assert!(d.message.chars().count() < 200, "{}", d.message);
@@ -313,19 +316,10 @@ mod tests {
 
     #[test]
     fn sarif_places_each_finding_and_suppresses_the_waived() {
-        let mut waived = Diagnostic::error(
-            Path::new("data/a.yaml"),
-            Loc::new(3, 7),
-            "budget-sum",
-            "bad",
-        );
+        let mut waived =
+            Diagnostic::new(BUDGET_SUM, Path::new("data/a.yaml"), Loc::new(3, 7), "bad");
         waived.waiver = Some("原文如此".to_owned());
-        let open = Diagnostic::warning(
-            Path::new("data/a.yaml"),
-            Loc::default(),
-            "missing-unit",
-            "m",
-        );
+        let open = Diagnostic::new(MISSING_UNIT, Path::new("data/a.yaml"), Loc::default(), "m");
         let rules = [RuleInfo {
             code: "budget-sum",
             summary: "s",
@@ -356,8 +350,8 @@ mod tests {
 
     #[test]
     fn a_finding_survives_a_round_trip_through_json() {
-        let mut d = Diagnostic::warning(Path::new("x.yaml"), Loc::new(4, 2), "missing-unit", "m")
-            .with_hint("h");
+        let mut d =
+            Diagnostic::new(MISSING_UNIT, Path::new("x.yaml"), Loc::new(4, 2), "m").with_hint("h");
         d.waiver = Some("w".to_owned());
         let back: Diagnostic = serde_json::from_str(&serde_json::to_string(&d).unwrap()).unwrap();
         assert_eq!(back, d);

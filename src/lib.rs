@@ -10,11 +10,14 @@
 
 pub mod alloc;
 pub mod check;
+pub mod codes;
+pub mod commands;
 pub mod contract;
 pub mod diag;
 pub mod load;
 pub mod model;
 pub mod node;
+pub mod pipeline;
 pub mod publish;
 pub mod render;
 pub mod serve;

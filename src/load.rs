@@ -11,9 +11,13 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
+use crate::codes::{
+    BAD_AMOUNT, BAD_DATE, DUPLICATE_KEY, EMPTY_FILE, FILE_TOO_LARGE, LIMIT, LINE_TOO_LONG,
+    MISSING_FIELD, NOT_A_DATA_FILE, NOT_UTF8, UNKNOWN_KEY, UNREADABLE, WRONG_TYPE, YAML_SYNTAX,
+};
 use crate::contract::{Extras, Forms, any_form, extras, validate};
 use crate::diag::Diagnostic;
-use crate::model::{Document, Loc, Refused, take_refused};
+use crate::model::{Document, Loc, RejectedValue, take_refused};
 use crate::node::Node;
 
 /// Bounds on one data file, tuned to the real shapes with a wide margin: the
@@ -143,10 +147,10 @@ fn is_data_name(path: &Path) -> bool {
 }
 
 fn refuse(path: &Path, why: String) -> Diagnostic {
-    Diagnostic::error(
+    Diagnostic::new(
+        NOT_A_DATA_FILE,
         path,
         Loc::default(),
-        "not-a-data-file",
         format!("{} {why}", path.display()),
     )
 }
@@ -177,25 +181,37 @@ pub fn load_file(path: &Path, forms: &Forms) -> Result<Parsed, Vec<Diagnostic>> 
 
 /// A data file's bytes, refusing one too large to be a disclosure.
 pub fn read(path: &Path) -> Result<Vec<u8>, Box<Diagnostic>> {
-    let fail = |loc, code, message: String| Box::new(Diagnostic::error(path, loc, code, message));
+    let fail = |loc, rule, message: String| Box::new(Diagnostic::new(rule, path, loc, message));
     let size = std::fs::metadata(path)
-        .map_err(|e| fail(Loc::default(), "io", format!("cannot read the file: {e}")))?
+        .map_err(|e| {
+            fail(
+                Loc::default(),
+                UNREADABLE,
+                format!("cannot read the file: {e}"),
+            )
+        })?
         .len();
     if size > MAX_FILE_BYTES {
         return Err(fail(
             Loc::new(1, 1),
-            "file-too-large",
+            FILE_TOO_LARGE,
             format!("the file has {size} bytes; a data file may have at most {MAX_FILE_BYTES}"),
         ));
     }
     let mut bytes = Vec::new();
     std::fs::File::open(path)
         .and_then(|file| file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| fail(Loc::default(), "io", format!("cannot read the file: {e}")))?;
+        .map_err(|e| {
+            fail(
+                Loc::default(),
+                UNREADABLE,
+                format!("cannot read the file: {e}"),
+            )
+        })?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(fail(
             Loc::new(1, 1),
-            "file-too-large",
+            FILE_TOO_LARGE,
             format!("the file grew past {MAX_FILE_BYTES} bytes while it was read"),
         ));
     }
@@ -206,10 +222,10 @@ pub fn read(path: &Path) -> Result<Vec<u8>, Box<Diagnostic>> {
 pub fn parse_bytes(path: &Path, bytes: &[u8], forms: &Forms) -> Result<Parsed, Vec<Diagnostic>> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let loc = loc_of_offset(bytes, e.valid_up_to());
-        vec![Diagnostic::error(
+        vec![Diagnostic::new(
+            NOT_UTF8,
             path,
             loc,
-            "not-utf8",
             "the file is not valid UTF-8 text",
         )]
     })?;
@@ -242,7 +258,7 @@ pub fn parse(path: &Path, text: &str, forms: &Forms) -> Result<Parsed, Vec<Diagn
 fn syntax(path: &Path, text: &str) -> Result<Node, Box<Diagnostic>> {
     if text.trim().is_empty() {
         return Err(Box::new(
-            Diagnostic::error(path, Loc::new(1, 1), "empty-file", "the file is empty")
+            Diagnostic::new(EMPTY_FILE, path, Loc::new(1, 1), "the file is empty")
                 .with_hint("a data file starts with `form:`, `year:`, `title:` and `department:`"),
         ));
     }
@@ -252,10 +268,10 @@ fn syntax(path: &Path, text: &str) -> Result<Node, Box<Diagnostic>> {
         .find(|(_, l)| l.len() > MAX_LINE_BYTES)
     {
         return Err(Box::new(
-            Diagnostic::error(
+            Diagnostic::new(
+                LINE_TOO_LONG,
                 path,
                 Loc::new(index as u32 + 1, 1),
-                "line-too-long",
                 format!(
                     "line {} has {} bytes; a line may have at most {MAX_LINE_BYTES}",
                     index + 1,
@@ -269,7 +285,7 @@ fn syntax(path: &Path, text: &str) -> Result<Node, Box<Diagnostic>> {
         Box::new(match e {
             crate::node::ParseError::Yaml(e) => yaml_diagnostic(path, &e),
             tagged @ crate::node::ParseError::Tag { loc, .. } => {
-                Diagnostic::error(path, loc, "wrong-type", tagged.to_string()).with_hint(
+                Diagnostic::new(WRONG_TYPE, path, loc, tagged.to_string()).with_hint(
                     "remove the tag and write the text itself, as the approved document has it",
                 )
             }
@@ -304,8 +320,8 @@ fn yaml_diagnostic(path: &Path, error: &serde_saphyr::Error) -> Diagnostic {
     use serde_saphyr::Error as E;
     let loc = error.location().map(Loc::from).unwrap_or_default();
     let error = innermost(error);
-    let message = plain_message(&error.without_snippet().to_string());
-    let fail = |code, message: String| Diagnostic::error(path, loc, code, message);
+    let message = plain_message(error);
+    let fail = |rule, message: String| Diagnostic::new(rule, path, loc, message);
     match error {
         E::SerdeUnknownField {
             field, expected, ..
@@ -319,26 +335,26 @@ fn yaml_diagnostic(path: &Path, error: &serde_saphyr::Error) -> Diagnostic {
                 },
                 |c| format!("did you mean `{c}`?"),
             );
-            fail("unknown-key", format!("unknown key `{field}`")).with_hint(hint)
+            fail(UNKNOWN_KEY, format!("unknown key `{field}`")).with_hint(hint)
         }
         E::SerdeMissingField { field, .. } => {
-            fail("missing-field", format!("missing key `{field}`"))
+            fail(MISSING_FIELD, format!("missing key `{field}`"))
                 .with_hint("add the key; see README.md for the data format")
         }
-        E::DuplicateMappingKey { .. } => fail("duplicate-key", message)
+        E::DuplicateMappingKey { .. } => fail(DUPLICATE_KEY, message)
             .with_hint("a key may appear once per mapping: remove or rename the second one"),
-        E::Budget { breach, .. } => fail("limit", limit_message(breach))
+        E::Budget { breach, .. } => fail(LIMIT, limit_message(breach))
             .with_hint("the file is far larger or deeper than a disclosure; is it the right file?"),
         E::AliasReplayCounterOverflow { .. }
         | E::AliasReplayLimitExceeded { .. }
         | E::AliasExpansionLimitExceeded { .. }
         | E::AliasReplayStackDepthExceeded { .. } => fail(
-            "limit",
+            LIMIT,
             format!("anchors and aliases (&name, *name) expand too far; a data file may use at most {MAX_ALIASES}"),
         )
         .with_hint("write the values out instead of repeating them with aliases"),
         E::InvalidScalar { ty, .. } if ty.starts_with('u') || ty.starts_with('i') => {
-            fail("wrong-type", message).with_hint("write a whole number, e.g. year: 2022")
+            fail(WRONG_TYPE, message).with_hint("write a whole number, e.g. year: 2022")
         }
         E::SerdeInvalidType { .. }
         | E::SerdeInvalidValue { .. }
@@ -346,14 +362,14 @@ fn yaml_diagnostic(path: &Path, error: &serde_saphyr::Error) -> Diagnostic {
         | E::SerdeUnknownVariant { .. }
         | E::InvalidScalar { .. }
         | E::Unexpected { .. }
-        | E::NullIntoString { .. } => fail("wrong-type", message),
+        | E::NullIntoString { .. } => fail(WRONG_TYPE, message),
         E::ExternalMessage { source, .. } if is_recursion_limit(source) => fail(
-            "limit",
+            LIMIT,
             format!("the data is nested more than {MAX_DEPTH} levels deep"),
         )
         .with_hint("the file is far larger or deeper than a disclosure; is it the right file?"),
         E::Message { .. } => value_diagnostic(path, loc, message),
-        _ => fail("yaml-syntax", message),
+        _ => fail(YAML_SYNTAX, message),
     }
 }
 
@@ -393,27 +409,23 @@ fn limit_message(breach: &serde_saphyr::budget::BudgetBreach) -> String {
 /// A value the model's own parser refused: an amount, a date or a period
 /// written wrong, as the model recorded it.
 fn value_diagnostic(path: &Path, loc: Loc, message: String) -> Diagnostic {
-    let code = match take_refused() {
-        Some(Refused::Amount) => "bad-amount",
-        Some(Refused::Date) => "bad-date",
-        None => "yaml-syntax",
+    let rule = match take_refused() {
+        Some(RejectedValue::Amount) => BAD_AMOUNT,
+        Some(RejectedValue::Date) => BAD_DATE,
+        None => YAML_SYNTAX,
     };
-    Diagnostic::error(path, loc, code, message)
+    Diagnostic::new(rule, path, loc, message)
 }
 
-/// Drops the `error: line L column C:` prefix and ` at line L, column C`
-/// suffix: the location is shown on its own.
-fn plain_message(rendered: &str) -> String {
-    let first = rendered.lines().next().unwrap_or_default();
-    let first = first.strip_prefix("error: ").unwrap_or(first);
-    let without_loc = first
-        .strip_prefix("line ")
-        .and_then(|rest| rest.split_once(": "))
-        .map_or(first, |(_, message)| message);
-    let without_suffix = without_loc
-        .rsplit_once(" at line ")
-        .map_or(without_loc, |(message, _)| message);
-    without_suffix.trim().to_owned()
+/// The parser's own words for what is wrong, without its place (shown on its
+/// own) or its internals: the user-facing formatter of serde-saphyr, asked
+/// for the message alone.
+fn plain_message(error: &serde_saphyr::Error) -> String {
+    use serde_saphyr::MessageFormatter;
+    serde_saphyr::UserMessageFormatter
+        .format_message(error)
+        .trim()
+        .to_owned()
 }
 
 /// The candidate nearest to a misspelt key, if one is near enough.
@@ -467,6 +479,30 @@ mod tests {
 
     fn forms() -> Forms {
         crate::contract::load_forms(&crate::templates::TemplateStore::built_in()).unwrap()
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_read_is_said_so() {
+        let missing = std::env::temp_dir().join("jixiao-no-such-file.yaml");
+        let found = read(&missing).unwrap_err();
+        assert_eq!((found.code.as_ref(), &found.file), ("unreadable", &missing));
+    }
+
+    #[test]
+    fn a_link_to_nothing_in_the_data_folder_is_named() {
+        let dir = std::env::temp_dir().join(format!("jixiao-dangling-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::os::unix::fs::symlink(dir.join("gone.yaml"), dir.join("a.yaml")).unwrap();
+        let found = data_files(&dir).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(found.files.is_empty());
+        assert_eq!(found.refused[0].code, "not-a-data-file");
+        assert!(
+            found.refused[0]
+                .message
+                .contains("symbolic link to nothing")
+        );
     }
 
     fn error_of(text: &str) -> Diagnostic {

@@ -7,7 +7,7 @@
 
 /// Serde for types written as text in the data file: parsed once when the
 /// file is read (a bad value is an error at its line and column), printed
-/// exactly as written. A refused value is also recorded as [`Refused`], so
+/// exactly as written. A refused value is also recorded as [`RejectedValue`], so
 /// that the loader can tell which kind it was without reading the message.
 macro_rules! text_serde {
     ($type:ty, $refused:expr) => {
@@ -32,22 +32,22 @@ use text_serde;
 
 /// The kind of a value the model refused while reading a data file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Refused {
+pub enum RejectedValue {
     Amount,
     Date,
 }
 
 thread_local! {
-    static REFUSED: std::cell::Cell<Option<Refused>> = const { std::cell::Cell::new(None) };
+    static REFUSED: std::cell::Cell<Option<RejectedValue>> = const { std::cell::Cell::new(None) };
 }
 
-fn refused(kind: Refused) {
+fn refused(kind: RejectedValue) {
     REFUSED.with(|r| r.set(Some(kind)));
 }
 
 /// The kind of the value the model last refused on this thread, if any,
 /// and forgets it: serde passes such errors on only as text.
-pub fn take_refused() -> Option<Refused> {
+pub fn take_refused() -> Option<RejectedValue> {
     REFUSED.with(std::cell::Cell::take)
 }
 

@@ -23,16 +23,12 @@ pub struct TemplateFile {
     pub bytes: Vec<u8>,
     /// Shown in messages: `templates/...` for overrides, `built-in:...` otherwise.
     pub origin: PathBuf,
+    /// Embedded in the binary, not read from a templates folder.
+    pub built_in: bool,
 }
 
 /// How the origin of a built-in file begins.
 const BUILT_IN_ORIGIN: &str = "built-in:";
-
-impl TemplateFile {
-    pub fn is_built_in(&self) -> bool {
-        self.origin.to_string_lossy().starts_with(BUILT_IN_ORIGIN)
-    }
-}
 
 /// All template files by their path relative to the templates root
 /// (`forms/dongguan-rd/main.typ.j2`, `lib/gov.typ`), always with `/`.
@@ -77,6 +73,7 @@ impl TemplateStore {
                 TemplateFile {
                     bytes,
                     origin: entry.path().to_owned(),
+                    built_in: false,
                 },
             );
         }
@@ -119,6 +116,7 @@ fn collect_embedded(dir: &Dir<'static>, files: &mut BTreeMap<String, TemplateFil
             TemplateFile {
                 bytes: file.contents().to_vec(),
                 origin,
+                built_in: true,
             },
         );
     }

@@ -3,7 +3,7 @@
 //! One [`Typesetter`] per run holds the fonts, the standard library and the
 //! template files; each document only brings its rendered `main.typ`.
 
-mod fonts;
+pub mod fonts;
 mod web;
 pub mod worker;
 mod world;
@@ -34,10 +34,6 @@ use crate::templates::TemplateStore;
 /// The file in the templates folder that lists the font families of each role.
 pub const FONT_ROLES: &str = "fonts.yaml";
 
-/// Typst's note that HTML export is experimental: it is the same for every
-/// document and says nothing about the document.
-const HTML_EXPERIMENTAL: &str = "html export is under active development and incomplete";
-
 /// Why the typesetter could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
@@ -60,6 +56,8 @@ pub struct Problem {
     pub line: u32,
     pub column: u32,
     pub message: String,
+    /// Typst's hints, each a way to fix it.
+    pub hints: Vec<String>,
 }
 
 /// What went wrong, for the caller to place and word it.
@@ -86,6 +84,7 @@ impl Problem {
             line: 0,
             column: 0,
             message,
+            hints: Vec::new(),
         }
     }
 }
@@ -160,6 +159,16 @@ impl Setup {
             roles,
         })
     }
+
+    /// Every file a document may read besides its `main.typ`, by virtual
+    /// path, with the roles' families as `fonts` chose them: what
+    /// `--emit-typst` writes next to it.
+    pub fn support_files(&self, fonts: &Fonts) -> Vec<(String, Vec<u8>)> {
+        let roles = (FONTS_JSON.to_owned(), fonts.roles_json().into_bytes());
+        let mut files: Vec<_> = self.files.iter().cloned().chain([roles]).collect();
+        files.sort();
+        files
+    }
 }
 
 /// Compiles documents; one per process, shared by all its threads.
@@ -190,30 +199,6 @@ impl Typesetter {
         })
     }
 
-    /// What identifies the fonts this typesetter uses: each file's path,
-    /// size and modification time. A changed font changes the documents.
-    pub fn font_identity(&self) -> &[u8] {
-        &self.shared.fonts.identity
-    }
-
-    /// Every file a document may read besides its `main.typ`, by virtual path:
-    /// what `--emit-typst` writes next to it.
-    pub fn support_files(&self) -> Vec<(String, &[u8])> {
-        let mut files: Vec<_> = self
-            .shared
-            .files
-            .iter()
-            .map(|(id, served)| {
-                (
-                    id.vpath().get_with_slash().to_owned(),
-                    served.bytes.as_slice(),
-                )
-            })
-            .collect();
-        files.sort();
-        files
-    }
-
     /// Compiles a rendered `main.typ` to PDF and HTML.
     ///
     /// Any Typst warning fails the document: an unknown font, a glyph no font
@@ -236,7 +221,7 @@ impl Typesetter {
         let paged = timed(&mut times.compile_paged, || {
             typst::compile::<PagedDocument>(&world)
         });
-        let paged = finish(&world, paged)?;
+        let paged = finish(&world, paged, Pass::Paged)?;
         missing_glyphs(&paged).map_or(Ok(()), Err)?;
         let pdf = timed(&mut times.export_pdf, || {
             typst_pdf::pdf(&paged, &pdf_options())
@@ -253,7 +238,7 @@ impl Typesetter {
         let html_doc = timed(&mut times.compile_html, || {
             typst::compile::<HtmlDocument>(&web_world)
         });
-        let html_doc = finish(&web_world, html_doc)?;
+        let html_doc = finish(&web_world, html_doc, Pass::Web)?;
         let html = timed(&mut times.export_html, || {
             typst_html::html(&html_doc, &typst_html::HtmlOptions::default())
         });
@@ -310,14 +295,27 @@ static PDF_STANDARDS: std::sync::LazyLock<PdfStandards> = std::sync::LazyLock::n
         .expect("PDF/A-2b and PDF/UA-1 can be combined")
 });
 
+/// Which of a document's two compilations a finding comes from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    Paged,
+    Web,
+}
+
+/// The compiled document, or every error and warning as a problem: any
+/// warning fails a document. The one exception is the warning every HTML
+/// compilation gives, that HTML export is experimental: it is the only
+/// warning Typst attaches to no place in the sources (a detached span), and
+/// says nothing about the document. A warning the sources cause has a place.
 fn finish<T>(
     world: &DocWorld,
     warned: Warned<typst::diag::SourceResult<T>>,
+    pass: Pass,
 ) -> Result<T, Vec<Problem>> {
     let warnings: Vec<SourceDiagnostic> = warned
         .warnings
         .into_iter()
-        .filter(|w| !w.message.starts_with(HTML_EXPERIMENTAL))
+        .filter(|w| !(pass == Pass::Web && w.span.is_detached()))
         .collect();
     match warned.output {
         Ok(output) if warnings.is_empty() => Ok(output),
@@ -337,11 +335,6 @@ fn to_problems(
 }
 
 fn problem(world: &DocWorld, diagnostic: &SourceDiagnostic) -> Problem {
-    let mut message = diagnostic.message.to_string();
-    // Hints for the typst CLI's flags would mislead: jixiao has none of them.
-    for hint in diagnostic.hints.iter().filter(|h| !h.v.contains("`--")) {
-        message.push_str(&format!(" (hint: {})", hint.v));
-    }
     let id = diagnostic.span.id();
     let position = id
         .zip(world.range(diagnostic.span))
@@ -356,7 +349,8 @@ fn problem(world: &DocWorld, diagnostic: &SourceDiagnostic) -> Problem {
         file: id.map(|id| id.vpath().get_with_slash().to_owned()),
         line,
         column,
-        message,
+        message: diagnostic.message.to_string(),
+        hints: diagnostic.hints.iter().map(|h| h.v.to_string()).collect(),
     }
 }
 

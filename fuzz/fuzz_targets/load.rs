@@ -1,41 +1,37 @@
 //! Any bytes as a data file: loading, checking, rendering and reporting must
-//! never panic or hang, whatever the file holds.
+//! never panic or hang, whatever the file holds. The stages are the ones
+//! `check` and `build` run (see `jixiao::pipeline`).
 
 #![no_main]
 
 use std::path::Path;
 use std::sync::OnceLock;
 
-use jixiao::check::{Forms, check, load_forms};
-use jixiao::contract::view;
-use jixiao::render::{Page, Renderer};
+use jixiao::pipeline::{Input, Session};
+use jixiao::render::Page;
 use jixiao::templates::TemplateStore;
 use libfuzzer_sys::fuzz_target;
 
-fn shared() -> &'static (Forms, Renderer) {
-    static SHARED: OnceLock<(Forms, Renderer)> = OnceLock::new();
-    SHARED.get_or_init(|| {
-        let store = TemplateStore::built_in();
-        let forms = load_forms(&store).expect("built-in forms load");
-        let renderer = Renderer::new(&store, &forms).expect("templates load");
-        (forms, renderer)
+fn session() -> &'static Session {
+    static SESSION: OnceLock<Session> = OnceLock::new();
+    SESSION.get_or_init(|| {
+        Session::with_store(Path::new(""), TemplateStore::built_in(), &[])
+            .expect("the built-in templates and forms load")
     })
 }
 
 fuzz_target!(|data: &[u8]| {
-    let path = Path::new("fuzz.yaml");
-    let (forms, renderer) = shared();
-    let parsed = match jixiao::load::parse_bytes(path, data, forms) {
-        Ok(parsed) => parsed,
+    let session = session();
+    let loaded = match session.load(Input::from_bytes(Path::new("fuzz.yaml"), data.to_vec())) {
+        Ok(loaded) => loaded,
         Err(found) => {
             let _ = jixiao::diag::to_json(&found);
             return;
         }
     };
-    let document = &parsed.document;
-    let report = check(path, document, forms);
-    let _ = jixiao::diag::to_json(&report.diagnostics);
-    for diagnostic in &report.diagnostics {
+    let found = session.check(&loaded);
+    let _ = jixiao::diag::to_json(&found);
+    for diagnostic in &found {
         let _ = diagnostic.to_string();
     }
     let page = Page {
@@ -43,8 +39,5 @@ fuzz_target!(|data: &[u8]| {
         index: "index.html".to_owned(),
         pdf: "t.pdf".to_owned(),
     };
-    if let Some(contract) = forms.get(&document.form.value) {
-        let view = view(document, &parsed.extras, &contract.fields);
-        let _ = renderer.render(&contract.name, &view, &page);
-    }
+    let _ = session.render(&loaded, &page);
 });

@@ -9,11 +9,12 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use super::catalogue::{
+use super::Mark;
+use super::{Findings, Scope, tables, units};
+use crate::codes::{
     COPIED_TABLE, COST_ABOVE_FUNDS, GOAL_CONTRADICTS_INDICATOR, LONG_TERM_EQUALS_ANNUAL,
     MEANINGLESS_INDICATOR, SAME_VALUE_EVERYWHERE, TIMELINESS_NO_TIME, UNMEASURABLE_GOAL,
 };
-use super::{Findings, Scope, tables, units};
 use crate::diag::excerpt;
 use crate::model::{
     Document, IndicatorTable, IndicatorValue, Loc, Located, Op, Project, Shape, Text, Unit,

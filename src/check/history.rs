@@ -9,9 +9,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::catalogue::{COPIED_FROM_LAST_YEAR, LOWERED_TARGET};
+use super::Mark;
 use super::content::rows;
 use super::{Findings, Previous, Scope};
+use crate::codes::{COPIED_FROM_LAST_YEAR, LOWERED_TARGET};
 use crate::model::{Document, IndicatorTable, Op, Quantity};
 
 /// Where the previous year's data file of `path` would be: the same path
@@ -155,6 +156,7 @@ mod tests {
             &now,
             &forms(),
             Some(previous),
+            Vec::new(),
         );
         report
             .diagnostics

@@ -1,11 +1,10 @@
 //! Target review: what a finance-bureau reviewer would find in a document.
 //!
-//! Every rule of the [catalogue] looks at the typed document and reports
+//! Every rule of the [catalogue](crate::codes) looks at the typed document and reports
 //! findings with the value it is about. A data file may waive a finding (an
 //! approved document is published as approved); what is waived is reported,
 //! never dropped.
 
-pub mod catalogue;
 mod content;
 mod history;
 mod money;
@@ -20,7 +19,7 @@ mod waivers;
 
 use std::path::Path;
 
-pub use catalogue::{Family, RULES, Rule};
+pub use crate::codes::{Family, RULES, Rule};
 
 use crate::contract::{FormRules, Framework};
 pub use crate::contract::{Forms, load_forms};
@@ -28,18 +27,6 @@ use crate::diag::Diagnostic;
 use crate::model::{Document, IndicatorTable, Loc, Text};
 pub use history::previous_year_path;
 pub use text::first_invisible;
-
-/// A finding before waivers are applied.
-#[derive(Clone, Debug)]
-pub struct Finding {
-    pub rule: &'static Rule,
-    pub loc: Loc,
-    pub message: String,
-    pub hint: Option<String>,
-    /// What a waiver's `where` may name to acknowledge it: the offending value
-    /// or name, and the table it is in.
-    pub subjects: Vec<String>,
-}
 
 /// The outcome of checking one document.
 #[derive(Clone, Debug, Default)]
@@ -61,7 +48,7 @@ impl Report {
 
 /// Checks one document against every rule and applies its waivers.
 pub fn check(path: &Path, document: &Document, forms: &Forms) -> Report {
-    check_with_history(path, document, forms, None)
+    check_with_history(path, document, forms, None, Vec::new())
 }
 
 /// The same department's document of the year before, to compare with.
@@ -72,13 +59,19 @@ pub struct Previous<'a> {
 }
 
 /// Checks one document, and against its previous year when there is one.
+/// `loaded` are the findings of loading it (its contract's warnings), which
+/// its waivers may acknowledge too.
 pub fn check_with_history(
     path: &Path,
     document: &Document,
     forms: &Forms,
     previous: Option<Previous>,
+    loaded: Vec<Diagnostic>,
 ) -> Report {
-    let mut findings = Findings::default();
+    let mut findings = Findings {
+        path,
+        items: loaded,
+    };
     let form = forms.get(&document.form.value);
     structure::check(document, forms, &mut findings);
     money::check(document, &mut findings);
@@ -97,26 +90,28 @@ pub fn check_with_history(
 }
 
 /// Collects findings as the rules report them.
-#[derive(Default)]
-struct Findings {
-    items: Vec<Finding>,
+struct Findings<'p> {
+    path: &'p Path,
+    items: Vec<Diagnostic>,
 }
 
-impl Findings {
-    fn add(&mut self, rule: &'static Rule, loc: Loc, message: String) -> &mut Finding {
-        self.items.push(Finding {
-            rule,
-            loc,
-            message,
-            hint: None,
-            subjects: Vec::new(),
-        });
+impl Findings<'_> {
+    fn add(&mut self, rule: &'static Rule, loc: Loc, message: String) -> &mut Diagnostic {
+        self.items
+            .push(Diagnostic::new(rule, self.path, loc, message));
         let last = self.items.len() - 1;
         &mut self.items[last]
     }
 }
 
-impl Finding {
+/// How a rule adds to the finding it just reported.
+trait Mark {
+    fn hint(&mut self, hint: impl Into<String>) -> &mut Self;
+    /// Names what a waiver's `where` may give to acknowledge the finding.
+    fn about(&mut self, subject: impl Into<String>) -> &mut Self;
+}
+
+impl Mark for Diagnostic {
     fn hint(&mut self, hint: impl Into<String>) -> &mut Self {
         self.hint = Some(hint.into());
         self
@@ -125,15 +120,6 @@ impl Finding {
     fn about(&mut self, subject: impl Into<String>) -> &mut Self {
         self.subjects.push(subject.into());
         self
-    }
-
-    fn to_diagnostic(&self, path: &Path) -> Diagnostic {
-        let mut diagnostic = Diagnostic::error(path, self.loc, self.rule.code, &self.message);
-        diagnostic.severity = self.rule.severity;
-        match &self.hint {
-            Some(hint) => diagnostic.with_hint(hint.clone()),
-            None => diagnostic,
-        }
     }
 }
 

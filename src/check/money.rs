@@ -2,8 +2,9 @@
 
 use rust_decimal::Decimal;
 
-use super::catalogue::{BUDGET_SUM, FUNDS_SUM, PROJECTS_SUM};
+use super::Mark;
 use super::{DEPARTMENT, Findings, Rule};
+use crate::codes::{BUDGET_SUM, FUNDS_SUM, PROJECTS_SUM};
 use crate::model::{Budget, Document, Located, Money, Project, Unit};
 
 pub(super) fn check(document: &Document, findings: &mut Findings) {

@@ -4,12 +4,13 @@
 
 use rust_decimal::Decimal;
 
-use super::catalogue::{
+use super::{Findings, Mark, Rule, Scope, tables, units};
+use crate::codes::{
     AMOUNT_UNIT, BARE_NUMBER, CANNOT_BE_MET, CANNOT_FAIL, COST_NOT_AMOUNT, COST_NOT_CAPPED,
     COUNT_UNIT, MISSING_UNIT, OPERATOR_SPELLING, RATE_AT_LEAST_100, RATE_UNIT, SATISFACTION_RANGE,
     UNKNOWN_UNIT,
 };
-use super::{Finding, Findings, Rule, Scope, tables, units};
+use crate::diag::Diagnostic;
 use crate::model::{Document, IndicatorValue, Located, Op, Quantity, Shape};
 
 const MONEY_UNITS: &[&str] = &["元", "万元", "亿元"];
@@ -139,7 +140,7 @@ fn report<'f>(
     subject: &Subject,
     rule: &'static Rule,
     message: String,
-) -> &'f mut Finding {
+) -> &'f mut Diagnostic {
     findings
         .add(rule, subject.value.loc, message)
         .about(text(subject))

@@ -4,11 +4,12 @@
 
 use std::collections::HashSet;
 
-use super::catalogue::{
+use super::{Findings, Mark, Rule, tables, texts};
+use crate::codes::{
     DOCUMENT_NUMBER, NAMED_AFTER_CATEGORY, PLACEHOLDER, REPEATED_INDICATOR, STRAY_PUNCTUATION,
     UNBALANCED_PUNCTUATION,
 };
-use super::{Finding, Findings, Rule, tables, texts};
+use crate::diag::Diagnostic;
 use crate::diag::excerpt;
 use crate::model::{Document, Loc};
 
@@ -77,7 +78,7 @@ fn report<'f>(
     text: &str,
     scope: &str,
     message: String,
-) -> &'f mut Finding {
+) -> &'f mut Diagnostic {
     findings.add(rule, loc, message).about(text).about(scope)
 }
 

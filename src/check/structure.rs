@@ -1,7 +1,8 @@
 //! The document's own shape: its form, its year, its tables' columns.
 
-use super::catalogue::{BAD_YEAR, UNKNOWN_FORM, VALUE_COUNT};
+use super::Mark;
 use super::{Findings, Forms, tables};
+use crate::codes::{BAD_YEAR, UNKNOWN_FORM, VALUE_COUNT};
 use crate::model::Document;
 
 pub(super) fn check(document: &Document, forms: &Forms, findings: &mut Findings) {

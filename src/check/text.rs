@@ -6,8 +6,9 @@
 //! reviewer saw. What is invisible is Unicode's to say (the properties
 //! Default_Ignorable_Code_Point and Bidi_Control), not a list of ours.
 
-use super::catalogue::{BLANK_TEXT, INVISIBLE_CHARACTER};
+use super::Mark;
 use super::{DEPARTMENT, Findings, texts};
+use crate::codes::{BLANK_TEXT, INVISIBLE_CHARACTER};
 use crate::model::{Document, Text};
 
 pub(super) fn check(document: &Document, findings: &mut Findings) {
@@ -190,7 +191,10 @@ mod tests {
             project: Some(0),
             text: crate::model::Text::new("张\u{200b}某".to_owned(), crate::model::Loc::new(9, 13)),
         });
-        let mut findings = crate::check::Findings::default();
+        let mut findings = crate::check::Findings {
+            path: std::path::Path::new("t.yaml"),
+            items: Vec::new(),
+        };
         super::check(&document, &mut findings);
         assert_eq!(findings.items.len(), 1);
         assert_eq!(findings.items[0].loc.line, 9);

@@ -2,8 +2,9 @@
 //! periods that contain it and start before they end, half-year (or yearly)
 //! targets no larger than full-year (or whole-period) ones.
 
-use super::catalogue::{PART_EXCEEDS_WHOLE, PERIOD_OUTSIDE, START_AFTER_END, YEAR_OUTSIDE};
+use super::Mark;
 use super::{Findings, tables};
+use crate::codes::{PART_EXCEEDS_WHOLE, PERIOD_OUTSIDE, START_AFTER_END, YEAR_OUTSIDE};
 use crate::model::{Document, IndicatorTable, Project, Shape, WhenKind};
 
 pub(super) fn check(document: &Document, findings: &mut Findings) {

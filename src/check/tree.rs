@@ -1,8 +1,9 @@
 //! The indicator tree against the form's framework: known categories, none
 //! blank, the required families present, no category listed empty.
 
-use super::catalogue::{BLANK_CATEGORY, EMPTY_INDICATOR, MISSING_FAMILY, UNKNOWN_CATEGORY};
+use super::Mark;
 use super::{Findings, FormRules, Framework, Scope, tables};
+use crate::codes::{BLANK_CATEGORY, EMPTY_INDICATOR, MISSING_FAMILY, UNKNOWN_CATEGORY};
 use crate::model::{Document, IndicatorTable, Loc, Shape};
 
 pub(super) fn check(document: &Document, form: &FormRules, findings: &mut Findings) {

@@ -7,11 +7,12 @@
 
 use std::path::Path;
 
-use super::catalogue::{UNKNOWN_RULE, UNUSED_WAIVER, rule};
-use super::{Finding, Report};
+use super::Report;
+use crate::codes::{UNKNOWN_RULE, UNUSED_WAIVER, rule};
+use crate::diag::Diagnostic;
 use crate::model::{Document, Waiver};
 
-pub(super) fn apply(path: &Path, document: &Document, findings: Vec<Finding>) -> Report {
+pub(super) fn apply(path: &Path, document: &Document, findings: Vec<Diagnostic>) -> Report {
     let mut used = vec![false; document.waivers.len()];
     let mut report = Report::default();
     for finding in findings {
@@ -19,45 +20,49 @@ pub(super) fn apply(path: &Path, document: &Document, findings: Vec<Finding>) ->
         match waiver {
             Some(index) => {
                 used[index] = true;
-                let mut diagnostic = finding.to_diagnostic(path);
+                let mut diagnostic = finding;
                 diagnostic.waiver = Some(document.waivers[index].why.value.clone());
                 report.waived.push(diagnostic);
             }
-            None => report.diagnostics.push(finding.to_diagnostic(path)),
+            None => report.diagnostics.push(finding),
         }
     }
     for (waiver, used) in document.waivers.iter().zip(used) {
-        if rule(&waiver.code.value).is_none() {
-            let finding = Finding {
-                rule: UNKNOWN_RULE,
-                loc: waiver.code.loc,
-                message: format!("没有代码为“{}”的规则", waiver.code.value),
-                hint: Some("`jixiao rules` lists the codes".to_owned()),
-                subjects: Vec::new(),
-            };
-            report.diagnostics.push(finding.to_diagnostic(path));
-        } else if !used {
-            let finding = Finding {
-                rule: UNUSED_WAIVER,
-                loc: waiver.code.loc,
-                message: format!(
+        let code = &waiver.code;
+        let found = match rule(&code.value) {
+            None => Diagnostic::new(
+                UNKNOWN_RULE,
+                path,
+                code.loc,
+                format!("没有代码为“{}”的规则", code.value),
+            )
+            .with_hint("`jixiao rules` lists the codes"),
+            Some(rule) if !rule.waivable => Diagnostic::new(
+                UNKNOWN_RULE,
+                path,
+                code.loc,
+                format!("“{}”的问题不能豁免：它使文件无法读取或排版", code.value),
+            )
+            .with_hint("correct the data instead; `jixiao rules` says which codes can be waived"),
+            Some(_) if used => continue,
+            Some(_) => Diagnostic::new(
+                UNUSED_WAIVER,
+                path,
+                code.loc,
+                format!(
                     "豁免“{}”（{}）没有对应的问题",
-                    waiver.code.value, waiver.place.value
+                    code.value, waiver.place.value
                 ),
-                hint: Some(
-                    "remove the waiver, or correct its `where` to the value the finding names"
-                        .to_owned(),
-                ),
-                subjects: Vec::new(),
-            };
-            report.diagnostics.push(finding.to_diagnostic(path));
-        }
+            )
+            .with_hint("remove the waiver, or correct its `where` to the value the finding names"),
+        };
+        report.diagnostics.push(found);
     }
     report
 }
 
-fn covers(waiver: &Waiver, finding: &Finding) -> bool {
-    waiver.code.value == finding.rule.code && finding.subjects.contains(&waiver.place.value)
+fn covers(waiver: &Waiver, finding: &Diagnostic) -> bool {
+    waiver.code.value == finding.code && finding.subjects.contains(&waiver.place.value)
 }
 
 #[cfg(test)]

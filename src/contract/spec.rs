@@ -189,7 +189,7 @@ pub fn load(store: &TemplateStore, name: &str) -> Result<Contract, ContractError
         None => FormFile::default(),
     };
     let origin = match store.get(&TemplateStore::form_entry(name)) {
-        Some(file) if !file.is_built_in() => Origin::Project(file.origin.clone()),
+        Some(file) if !file.built_in => Origin::Project(file.origin.clone()),
         _ => Origin::BuiltIn,
     };
     let at = |file: &TemplateFile| file.origin.clone();

@@ -6,6 +6,9 @@
 use std::path::Path;
 
 use super::{Field, Kind, Role};
+use crate::codes::{
+    BAD_AMOUNT, BAD_CHOICE, BAD_DATE, MISSING_FIELD, Rule, UNKNOWN_KEY, UNPRINTED_FIELD, WRONG_TYPE,
+};
 use crate::diag::Diagnostic;
 use crate::model::{Date, Loc, Money, When};
 use crate::node::{Node, Value};
@@ -29,8 +32,8 @@ struct Validator<'a> {
 }
 
 impl Validator<'_> {
-    fn error(&mut self, loc: Loc, code: &'static str, message: String, hint: Option<String>) {
-        let diagnostic = Diagnostic::error(self.path, loc, code, message);
+    fn error(&mut self, loc: Loc, rule: &'static Rule, message: String, hint: Option<String>) {
+        let diagnostic = Diagnostic::new(rule, self.path, loc, message);
         self.found.push(match hint {
             Some(hint) => diagnostic.with_hint(hint),
             None => diagnostic,
@@ -40,7 +43,7 @@ impl Validator<'_> {
     fn record(&mut self, node: &Node, fields: &[Field], at: &str) {
         let Value::Map(entries) = &node.value else {
             let message = format!("`{}` should be keys and values (a mapping)", name(at));
-            self.error(node.loc, "wrong-type", message, None);
+            self.error(node.loc, WRONG_TYPE, message, None);
             return;
         };
         for (key, value) in entries {
@@ -53,7 +56,7 @@ impl Validator<'_> {
                 };
                 self.error(
                     key.loc,
-                    "unknown-key",
+                    UNKNOWN_KEY,
                     format!("unknown key `{here}`"),
                     Some(hint),
                 );
@@ -61,17 +64,15 @@ impl Validator<'_> {
             };
             if !field.printed && field.role == Role::Model && !value.is_empty() {
                 self.found.push(
-                    Diagnostic::warning(
-                        self.path,
-                        key.loc,
-                        "unprinted-field",
+                    Diagnostic::new(UNPRINTED_FIELD, self.path, key.loc,
                         format!(
                             "`{here}`（{}）is not printed by the form “{}”: it will be in the published data, not in the PDF or web page",
                             field.title,
                             self.form.unwrap_or_default()
                         ),
                     )
-                    .with_hint("remove it, or publish in a form that prints it (`jixiao forms`)"),
+                    .with_hint("remove it, publish in a form that prints it (`jixiao forms`), or waive `unprinted-field` with `where:` naming it")
+                    .about(here.clone()),
                 );
             }
             self.value(value, field, &here);
@@ -90,7 +91,7 @@ impl Validator<'_> {
                     field.title
                 );
                 let hint = format!("add `{}:` under {}", field.key, name(at));
-                self.error(loc, "missing-field", message, Some(hint));
+                self.error(loc, MISSING_FIELD, message, Some(hint));
             }
         }
     }
@@ -100,7 +101,7 @@ impl Validator<'_> {
             Value::Null => {
                 if matches!(field.kind, Kind::List(_) | Kind::Paragraphs | Kind::Values) {
                     let message = format!("`{here}` is empty: write its items, or remove the key");
-                    self.error(node.loc, "wrong-type", message, None);
+                    self.error(node.loc, WRONG_TYPE, message, None);
                 }
                 return;
             }
@@ -111,18 +112,18 @@ impl Validator<'_> {
             (Kind::Text | Kind::Value, Some(_)) => {}
             (Kind::Money(_), Some(text)) => {
                 if let Err(e) = text.parse::<Money>() {
-                    self.error(node.loc, "bad-amount", e.to_string(), None);
+                    self.error(node.loc, BAD_AMOUNT, e.to_string(), None);
                 }
             }
             (Kind::Unit, Some(text)) if text == "元" || text == "万元" => {}
             (Kind::Date, Some(text)) => {
                 if let Err(e) = text.parse::<Date>() {
-                    self.error(node.loc, "bad-date", e.to_string(), None);
+                    self.error(node.loc, BAD_DATE, e.to_string(), None);
                 }
             }
             (Kind::Period, Some(text)) => {
                 if let Err(e) = text.parse::<When>() {
-                    self.error(node.loc, "bad-date", e.to_string(), None);
+                    self.error(node.loc, BAD_DATE, e.to_string(), None);
                 }
             }
             (Kind::Year, Some(text)) if text.parse::<u16>().is_ok() => {}
@@ -132,7 +133,7 @@ impl Validator<'_> {
                         "`{here}` is “{text}”; the form's choices are: {}",
                         options.join(", ")
                     );
-                    self.error(node.loc, "bad-choice", message, None);
+                    self.error(node.loc, BAD_CHOICE, message, None);
                 }
             }
             (Kind::Paragraphs | Kind::Values, None) => self.texts(node, here),
@@ -146,7 +147,7 @@ impl Validator<'_> {
                 let message = format!("`{here}` should be {}", describe(kind));
                 let hint = matches!(kind, Kind::Year)
                     .then(|| "write a whole number, e.g. year: 2022".to_owned());
-                self.error(node.loc, "wrong-type", message, hint);
+                self.error(node.loc, WRONG_TYPE, message, hint);
             }
         }
     }
@@ -155,13 +156,13 @@ impl Validator<'_> {
         let Value::List(items) = &node.value else {
             let message =
                 format!("`{here}` should be a list of texts (`- ` before each, or [a, b])");
-            self.error(node.loc, "wrong-type", message, None);
+            self.error(node.loc, WRONG_TYPE, message, None);
             return;
         };
         for (i, item) in items.iter().enumerate() {
             if item.as_text().is_none() {
                 let message = format!("`{here}[{i}]` should be a piece of text");
-                self.error(item.loc, "wrong-type", message, None);
+                self.error(item.loc, WRONG_TYPE, message, None);
             }
         }
     }
@@ -169,7 +170,7 @@ impl Validator<'_> {
     fn rows(&mut self, node: &Node, children: &[Field], here: &str) {
         let Value::List(items) = &node.value else {
             let message = format!("`{here}` should be a list (`- ` before each item)");
-            self.error(node.loc, "wrong-type", message, None);
+            self.error(node.loc, WRONG_TYPE, message, None);
             return;
         };
         for (i, item) in items.iter().enumerate() {
@@ -217,6 +218,22 @@ mod tests {
 
     fn forms() -> Forms {
         load_forms(&TemplateStore::built_in()).unwrap()
+    }
+
+    #[test]
+    fn a_choice_the_form_does_not_offer_is_named_with_the_choices() {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/county-form");
+        let store = TemplateStore::load(Some(&fixture.join("templates"))).unwrap();
+        let forms = load_forms(&store).unwrap();
+        let yaml = std::fs::read_to_string(fixture.join("data/2023/county-water.yaml")).unwrap();
+        let yaml = yaml.replace("    kind: 延续", "    kind: 续建");
+        let node = crate::node::parse(&yaml, serde_saphyr::Options::default()).unwrap();
+        let fields = &forms.get("hunan-county").unwrap().fields;
+        let found = validate(Path::new("t.yaml"), &node, fields, Some("hunan-county"));
+        let choice: Vec<&Diagnostic> = found.iter().filter(|d| d.code == "bad-choice").collect();
+        assert_eq!(choice.len(), 1, "{found:?}");
+        assert_eq!(choice[0].loc.line, 24);
+        assert!(choice[0].message.contains("延续"), "{}", choice[0].message);
     }
 
     fn found(form: &str, yaml: &str) -> Vec<Diagnostic> {

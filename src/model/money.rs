@@ -76,7 +76,7 @@ impl fmt::Display for Money {
     }
 }
 
-super::text_serde!(Money, super::Refused::Amount);
+super::text_serde!(Money, super::RejectedValue::Amount);
 
 #[cfg(test)]
 mod tests {

@@ -109,7 +109,7 @@ impl fmt::Display for When {
     }
 }
 
-super::text_serde!(When, super::Refused::Date);
+super::text_serde!(When, super::RejectedValue::Date);
 
 #[cfg(test)]
 mod tests {

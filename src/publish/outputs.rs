@@ -3,10 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-
-use super::freshness::Stamp;
+use super::stamps::{Published, Stamp, sha256_hex};
 use super::state::State;
 use crate::templates::slash_path;
 
@@ -15,13 +12,6 @@ pub const CHECKSUMS: &str = "SHA256SUMS";
 
 /// The site index, at the top of the output folder.
 pub const INDEX: &str = "index.html";
-
-/// One published file: its SHA-256 and its path relative to the output folder.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Published {
-    pub sha256: String,
-    pub path: String,
-}
 
 /// The three files of a document, by extension: PDF, HTML, JSON.
 pub const EXTENSIONS: [&str; 3] = ["pdf", "html", "json"];
@@ -107,31 +97,6 @@ fn encode_segment(segment: &str) -> String {
     encoded
 }
 
-/// Removes the files a stamp lists and the stamp: the document is no longer
-/// published. A link standing where an output was is left, never followed,
-/// and a listed path that would leave the output folder (a stamp brought
-/// from elsewhere, say from a shard's upload) is never touched.
-pub fn unpublish(state: &State, stamp_path: &Path, published: &[Published]) -> std::io::Result<()> {
-    for file in published {
-        let relative = Path::new(&file.path);
-        let inside = relative
-            .components()
-            .all(|c| matches!(c, std::path::Component::Normal(_)));
-        let path = state.out().join(relative);
-        if inside && std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file()) {
-            remove_if_present(&path)?;
-        }
-    }
-    remove_if_present(stamp_path)
-}
-
-fn remove_if_present(path: &Path) -> std::io::Result<()> {
-    match std::fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-        _ => Ok(()),
-    }
-}
-
 /// The text of `SHA256SUMS` for the published files, sorted by path. A
 /// path with a backslash is escaped as GNU `sha256sum` writes it (the line
 /// starts with `\\`); data files whose names hold a line break or other
@@ -148,14 +113,6 @@ pub fn checksums(mut published: Vec<Published>) -> String {
             }
         })
         .collect()
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use super::outputs::{CHECKSUMS, INDEX};
 
 /// The longest file name, in bytes, the file systems a site is built on take.
 const NAME_MAX: usize = 255;
+use crate::codes::OUTPUT_CLASH;
 use crate::diag::Diagnostic;
 use crate::model::Loc;
 use crate::templates::slash_path;
@@ -121,10 +122,10 @@ fn unpublishable(relative: &Path) -> Option<&'static str> {
 }
 
 fn refuse_name(planned: &Planned, why: &str) -> Diagnostic {
-    Diagnostic::error(
+    Diagnostic::new(
+        OUTPUT_CLASH,
         &planned.path,
         Loc::default(),
-        "output-clash",
         format!(
             "{} cannot be published under its name: {why}; rename the data file",
             planned.path.display()
@@ -143,7 +144,7 @@ fn refuse_folder_clashes(plan: &mut Plan) {
     }
     let mut clashes: Vec<(usize, usize)> = Vec::new();
     for (at, planned) in plan.documents.iter().enumerate() {
-        for extension in super::EXTENSIONS {
+        for extension in super::outputs::EXTENSIONS {
             if let Some(&other) = folders.get(&planned.relative.with_extension(extension)) {
                 clashes.push((at, other));
             }
@@ -226,7 +227,7 @@ impl Shard {
 }
 
 fn refuse(planned: &Planned, message: String) -> Diagnostic {
-    Diagnostic::error(&planned.path, Loc::default(), "output-clash", message)
+    Diagnostic::new(OUTPUT_CLASH, &planned.path, Loc::default(), message)
 }
 
 #[cfg(test)]
@@ -268,6 +269,7 @@ mod tests {
         assert_eq!(plan.documents.len(), 1);
         assert_eq!(plan.refused.len(), 2);
         for d in &plan.refused {
+            assert_eq!(d.code, "output-clash");
             assert!(
                 d.message.contains("a.yaml and data/2022/a.yml"),
                 "{}",

@@ -37,7 +37,7 @@ pub enum StateError {
         "{out} and the build's state folder {state} are on different file systems (a volume or bind mount at the output folder), so no output could be put in place; nothing was changed: mount the volume one level above the output folder"
     )]
     OtherFileSystem { out: PathBuf, state: PathBuf },
-    #[error("cannot use the output folder {path}: {source}")]
+    #[error("cannot use the output folder {path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,

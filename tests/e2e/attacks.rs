@@ -138,6 +138,7 @@ fn a_write_that_fails_leaves_the_published_document_as_it_was() {
     );
     let findings = summary["findings"].to_string();
     assert!(findings.contains("cannot write the outputs"), "{findings}");
+    assert!(findings.contains(r#""code":"io""#), "{findings}");
     assert_eq!(files(&out), before, "the site is exactly as it was");
     assert!(sha256sum_checks(&out));
     let temp = jixiao::publish::state_dir(&out).join("tmp");

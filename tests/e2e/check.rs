@@ -85,3 +85,68 @@ fn a_broken_file_does_not_stop_the_others() {
     );
     assert!(summary.contains("broken.yaml"), "{summary}");
 }
+
+/// `check --format json` and SARIF of a project whose templates are broken.
+fn check_formats(dir: &std::path::Path) -> (std::process::Output, serde_json::Value, String) {
+    let args = |format: &'static str| {
+        [
+            "check",
+            "--data",
+            dir.join("data").to_str().unwrap(),
+            "--templates",
+            dir.join("templates").to_str().unwrap(),
+            "--format",
+            format,
+        ]
+        .map(str::to_owned)
+    };
+    let run = |format| {
+        let args = args(format);
+        jixiao(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let json = run("json");
+    let found = serde_json::from_slice(&json.stdout).unwrap();
+    let sarif = String::from_utf8(run("sarif").stdout).unwrap();
+    (json, found, sarif)
+}
+
+#[test]
+fn a_broken_form_or_template_is_a_finding_at_its_place_in_every_format() {
+    let dir = one_form_project("check-broken-form", "mine", "= {{ doc.title }}\n");
+    let form = dir.join("templates/forms/mine/form.yaml");
+    std::fs::write(&form, "description: 我的表式\nprints:\n  nonsense: 1\n").unwrap();
+    let (run, found, sarif) = check_formats(&dir);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr_of(&run));
+    let finding = &found.as_array().unwrap()[0];
+    assert_eq!(finding["code"], "form-file", "{found}");
+    assert!(
+        finding["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("forms/mine/form.yaml")
+    );
+    assert!(finding["line"].as_u64().unwrap() >= 2, "{found}");
+    assert!(sarif.contains("\"ruleId\": \"form-file\""), "{sarif}");
+
+    std::fs::remove_file(&form).unwrap();
+    let template = dir.join("templates/forms/mine/main.typ.j2");
+    std::fs::write(&template, "= {{ doc.title }}\n{% if doc.year %}\nno end\n").unwrap();
+    let (run, found, _) = check_formats(&dir);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr_of(&run));
+    let finding = &found.as_array().unwrap()[0];
+    assert_eq!(finding["code"], "template", "{found}");
+    assert!(finding["file"].as_str().unwrap().ends_with("main.typ.j2"));
+
+    std::fs::write(&template, "= {{ doc.title }}\n").unwrap();
+    std::fs::write(dir.join("templates/fonts.yaml"), "body: [一, 二\n").unwrap();
+    let (run, found, sarif) = check_formats(&dir);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr_of(&run));
+    assert_eq!(found[0]["code"], "setup", "{found}");
+    assert!(
+        found[0]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("templates/fonts.yaml")
+    );
+    assert!(sarif.contains("\"id\": \"setup\""), "{sarif}");
+}

@@ -6,13 +6,11 @@
 use std::path::{Path, PathBuf};
 
 use crate::common::*;
-use jixiao::check::check;
-use jixiao::contract::{Forms, load_forms, view};
-use jixiao::load::parse;
 use jixiao::node::{Node, Value};
-use jixiao::render::{Page, Renderer};
+use jixiao::pipeline::{Input, Session};
+use jixiao::render::Page;
 use jixiao::templates::TemplateStore;
-use jixiao::typeset::{Setup, Typesetter};
+use jixiao::typeset::Typesetter;
 use serde_json::Value as Json;
 
 const COUNTY_TEMPLATES: &str = "tests/fixtures/county-form/templates";
@@ -138,51 +136,41 @@ fn variant(json: &Json, path: &[PathStep], remove: bool) -> Json {
 }
 
 struct Pipeline {
-    forms: Forms,
-    renderer: Renderer,
+    session: Session,
     typesetter: Typesetter,
 }
 
 impl Pipeline {
     fn new(templates: Option<&str>) -> Self {
         let store = TemplateStore::load(templates.map(|t| root().join(t)).as_deref()).unwrap();
-        let forms = load_forms(&store).unwrap();
+        let session = Session::with_store(Path::new(""), store, &[]).unwrap();
         Self {
-            renderer: Renderer::new(&store, &forms).unwrap(),
-            typesetter: Typesetter::new(&Setup::new(&store, &[]).unwrap()).unwrap(),
-            forms,
+            typesetter: Typesetter::new(&session.setup).unwrap(),
+            session,
         }
     }
 
     /// `None` when `check` refuses the text; else whether it built, and why not.
     fn check_then_build(&self, text: &str) -> Option<Result<(), String>> {
-        let path = Path::new("variant.yaml");
-        let parsed = parse(path, text, &self.forms).ok()?;
-        let document = &parsed.document;
-        let found = check(path, document, &self.forms);
-        if found.diagnostics.iter().any(|d| d.is_error()) {
+        let input = Input::from_bytes(Path::new("variant.yaml"), text.as_bytes().to_vec());
+        let loaded = self.session.load(input).ok()?;
+        if self.session.check(&loaded).iter().any(|d| d.is_error()) {
             return None;
         }
-        let form = &document.form.value;
-        let view = view(
-            document,
-            &parsed.extras,
-            &self.forms.get(form).unwrap().fields,
-        );
         let page = Page {
             date: "2023-01-01".to_owned(),
             index: "index.html".to_owned(),
             pdf: "t.pdf".to_owned(),
         };
         let built = self
-            .renderer
-            .render(form, &view, &page)
-            .map_err(|e| format!("template {}:{}: {}", e.template, e.line, e.message))
+            .session
+            .render(&loaded, &page)
+            .map_err(|found| format!("{found:?}"))
             .and_then(|main| {
-                self.typesetter
-                    .typeset(&main)
+                self.session
+                    .typeset(&loaded, &main, |main| self.typesetter.typeset(main))
                     .map(|_| ())
-                    .map_err(|p| format!("{p:?}"))
+                    .map_err(|found| format!("{found:?}"))
             });
         Some(built)
     }

@@ -6,27 +6,21 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use crate::common::*;
-use jixiao::check::{Forms, check, load_forms};
-use jixiao::contract::view;
+use jixiao::codes::MISSING_GLYPH;
 use jixiao::diag::Diagnostic;
-use jixiao::load::parse;
-use jixiao::render::{Page, Renderer};
+use jixiao::pipeline::{Input, Session};
+use jixiao::render::Page;
 use jixiao::templates::TemplateStore;
-use jixiao::typeset::{ProblemKind, Setup, Typesetter};
+use jixiao::typeset::Typesetter;
 use proptest::prelude::*;
 use proptest::test_runner::{FileFailurePersistence, RngSeed};
 
-fn pipeline() -> &'static (Forms, Renderer, Typesetter) {
-    static SHARED: OnceLock<(Forms, Renderer, Typesetter)> = OnceLock::new();
+fn pipeline() -> &'static (Session, Typesetter) {
+    static SHARED: OnceLock<(Session, Typesetter)> = OnceLock::new();
     SHARED.get_or_init(|| {
-        let store = TemplateStore::built_in();
-        let forms = load_forms(&store).unwrap();
-        let renderer = Renderer::new(&store, &forms).unwrap();
-        (
-            forms,
-            renderer,
-            Typesetter::new(&Setup::new(&store, &[]).unwrap()).unwrap(),
-        )
+        let session = Session::with_store(Path::new(""), TemplateStore::built_in(), &[]).unwrap();
+        let typesetter = Typesetter::new(&session.setup).unwrap();
+        (session, typesetter)
     })
 }
 
@@ -51,15 +45,14 @@ enum Published {
 /// The PDF and HTML of a document with `text` everywhere; `Err` when a
 /// document that `check` passed could not be built: a broken contract.
 fn publish(text: &str) -> Result<Published, String> {
-    let (forms, renderer, typesetter) = pipeline();
-    let path = Path::new("t.yaml");
-    let parsed = match parse(path, &document(text), forms) {
-        Ok(parsed) => parsed,
+    let (session, typesetter) = pipeline();
+    let input = Input::from_bytes(Path::new("t.yaml"), document(text).into_bytes());
+    let loaded = match session.load(input) {
+        Ok(loaded) => loaded,
         Err(found) => return Ok(Published::Refused(found)),
     };
-    let document = parsed.document;
-    let errors: Vec<Diagnostic> = check(path, &document, forms)
-        .diagnostics
+    let errors: Vec<Diagnostic> = session
+        .check(&loaded)
         .into_iter()
         .filter(Diagnostic::is_error)
         .collect();
@@ -71,20 +64,13 @@ fn publish(text: &str) -> Result<Published, String> {
         index: "index.html".to_owned(),
         pdf: "t.pdf".to_owned(),
     };
-    let fields = &forms.get("national").unwrap().fields;
-    let main = renderer
-        .render("national", &view(&document, &parsed.extras, fields), &page)
-        .map_err(|e| e.to_string())?;
-    match typesetter.typeset(&main) {
+    let main = session
+        .render(&loaded, &page)
+        .map_err(|found| format!("{found:?}"))?;
+    match session.typeset(&loaded, &main, |main| typesetter.typeset(main)) {
         Ok(typeset) => Ok(Published::Outputs(typeset.pdf, typeset.html)),
-        Err(problems)
-            if problems
-                .iter()
-                .all(|p| matches!(p.kind, ProblemKind::MissingGlyph(_))) =>
-        {
-            Ok(Published::NoGlyph)
-        }
-        Err(problems) => Err(format!("{problems:?}")),
+        Err(found) if found.iter().all(|d| d.code == MISSING_GLYPH.code) => Ok(Published::NoGlyph),
+        Err(found) => Err(format!("{found:?}")),
     }
 }
 

@@ -3,8 +3,9 @@
 
 use std::path::PathBuf;
 
+use jixiao::commands;
 use jixiao::diag::Diagnostic;
-use jixiao::publish::{Project, check_project};
+use jixiao::pipeline::Project;
 
 fn report() -> Vec<Diagnostic> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -13,7 +14,7 @@ fn report() -> Vec<Diagnostic> {
         templates: None,
         font_dirs: Vec::new(),
     };
-    check_project(&project, &[]).unwrap()
+    commands::check(&project, &[]).unwrap()
 }
 
 /// Known defects of the published seeds: file, line, code and a word of the message.

@@ -8,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::codes::{LIMIT, MISSING_GLYPH, TEMPLATE, TYPESET, TYPST};
 use crate::diag::Diagnostic;
 use crate::model::Loc;
 use crate::node::{Node, Value};
@@ -16,7 +17,7 @@ use crate::templates::{TemplateFile, TemplateStore};
 use crate::typeset::{MAIN, Problem, ProblemKind};
 
 /// What a finding about one document is placed against.
-pub struct Document<'a> {
+pub struct Typesetting<'a> {
     pub path: &'a Path,
     /// The data file's text, to find where a character is written.
     pub text: &'a str,
@@ -29,35 +30,48 @@ pub fn template_error(store: &TemplateStore, error: RenderError) -> Diagnostic {
     let origin = store
         .get(&error.template)
         .map_or_else(|| PathBuf::from(&error.template), |f| f.origin.clone());
-    Diagnostic::error(&origin, Loc::new(error.line, 0), "template", error.message)
+    Diagnostic::new(TEMPLATE, &origin, Loc::new(error.line, 0), error.message)
 }
 
-pub fn typst_problem(store: &TemplateStore, document: &Document, problem: Problem) -> Diagnostic {
-    let data = |code, loc| Diagnostic::error(document.path, loc, code, &problem.message);
+pub fn typst_problem(
+    store: &TemplateStore,
+    document: &Typesetting,
+    problem: Problem,
+) -> Diagnostic {
+    let mut found = placed(store, document, &problem);
+    let hints = found.hint.take().into_iter().chain(problem.hints);
+    let hints: Vec<String> = hints.collect();
+    found.hint = (!hints.is_empty()).then(|| hints.join("; "));
+    found
+}
+
+/// A problem at its place, with jixiao's own hint where it has one.
+fn placed(store: &TemplateStore, document: &Typesetting, problem: &Problem) -> Diagnostic {
+    let data = |rule, loc| Diagnostic::new(rule, document.path, loc, &problem.message);
     match problem.kind {
-        ProblemKind::MissingGlyph(c) => data("missing-glyph", first_written(document.text, c))
+        ProblemKind::MissingGlyph(c) => data(MISSING_GLYPH, first_written(document.text, c))
             .with_hint("install a font that has it (see README.md, Fonts), or write the character another way"),
-        ProblemKind::TimeLimit | ProblemKind::MemoryLimit => data("limit", Loc::default()),
-        ProblemKind::Crashed => data("typeset", Loc::default()),
+        ProblemKind::TimeLimit | ProblemKind::MemoryLimit => data(LIMIT, Loc::default()),
+        ProblemKind::Crashed => data(TYPESET, Loc::default()),
         ProblemKind::Typst => match problem.file.as_deref() {
-            Some(MAIN) => in_generated(store, document, &problem),
+            Some(MAIN) => in_generated(store, document, problem),
             Some(file) => match store.get(file.trim_start_matches('/')) {
-                Some(template) => Diagnostic::error(
+                Some(template) => Diagnostic::new(
+                    TYPST,
                     &template.origin,
                     Loc::new(problem.line, problem.column),
-                    "typst",
                     &problem.message,
                 ),
-                None => data("typst", Loc::default()),
+                None => data(TYPST, Loc::default()),
             },
-            None => data("typst", Loc::default()),
+            None => data(TYPST, Loc::default()),
         },
     }
 }
 
 /// An error in the generated `main.typ`, placed at the template line that
 /// wrote it, and naming the document it was building.
-fn in_generated(store: &TemplateStore, document: &Document, problem: &Problem) -> Diagnostic {
+fn in_generated(store: &TemplateStore, document: &Typesetting, problem: &Problem) -> Diagnostic {
     let generated = document
         .main
         .lines()
@@ -65,8 +79,8 @@ fn in_generated(store: &TemplateStore, document: &Document, problem: &Problem) -
         .unwrap_or_default();
     let message = format!("{} (building {})", problem.message, document.path.display());
     match template_line(store, document.form, generated) {
-        Some((file, line)) => Diagnostic::error(&file.origin, Loc::new(line, 0), "typst", message),
-        None => Diagnostic::error(document.path, Loc::default(), "typst", message)
+        Some((file, line)) => Diagnostic::new(TYPST, &file.origin, Loc::new(line, 0), message),
+        None => Diagnostic::new(TYPST, document.path, Loc::default(), message)
             .with_hint("run `jixiao build --emit-typst DIR` to see the generated Typst"),
     }
 }
@@ -167,6 +181,53 @@ fn holding(node: &Node, c: char) -> Option<Loc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_template_error_is_placed_at_its_template_line() {
+        let store = TemplateStore::built_in();
+        let error = RenderError {
+            template: "forms/national/main.typ.j2".to_owned(),
+            line: 7,
+            message: "unexpected end of block".to_owned(),
+        };
+        let found = template_error(&store, error);
+        assert_eq!((found.code.as_ref(), found.loc.line), ("template", 7));
+        assert!(found.file.ends_with("forms/national/main.typ.j2"));
+    }
+
+    #[test]
+    fn a_character_no_font_has_is_a_finding_where_the_data_writes_it() {
+        let store = TemplateStore::built_in();
+        let document = Typesetting {
+            path: Path::new("a.yaml"),
+            text: "title: 标题\ndepartment: 某局𓀀\n",
+            form: "national",
+            main: "",
+        };
+        let problem = Problem::unplaced(ProblemKind::MissingGlyph('𓀀'), "no font".to_owned());
+        let found = typst_problem(&store, &document, problem);
+        assert_eq!(
+            (found.code.as_ref(), found.loc),
+            ("missing-glyph", Loc::new(2, 15))
+        );
+    }
+
+    #[test]
+    fn a_worker_that_dies_is_a_finding_about_the_whole_file() {
+        let store = TemplateStore::built_in();
+        let document = Typesetting {
+            path: Path::new("a.yaml"),
+            text: "",
+            form: "national",
+            main: "",
+        };
+        let problem = Problem::unplaced(ProblemKind::Crashed, "the worker ended".to_owned());
+        let found = typst_problem(&store, &document, problem);
+        assert_eq!(
+            (found.code.as_ref(), found.loc),
+            ("typeset", Loc::default())
+        );
+    }
 
     #[test]
     fn fixed_text_is_what_lies_outside_the_tags() {

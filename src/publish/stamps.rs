@@ -1,4 +1,6 @@
-//! Whether a document's outputs can be trusted without building it again.
+//! The stamps beside the output folder: what a build records of each
+//! document it published, and whether its outputs can be trusted without
+//! building it again.
 //!
 //! A document is up to date only when both hold: the digest of everything
 //! its outputs are made from (its data file's bytes and place, every file of
@@ -15,7 +17,6 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::outputs::{Published, sha256_hex};
 use super::state::State;
 use crate::diag::Diagnostic;
 use crate::model::Date;
@@ -36,7 +37,7 @@ pub struct Stamp {
     pub published: Vec<Published>,
     pub entry: Entry,
     /// The warnings and waived findings of the build that made the outputs.
-    pub findings: Vec<Diagnostic>,
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// The digests of what documents are made from, computed once per build.
@@ -98,7 +99,7 @@ impl Freshness {
         field(&mut digest, relative.to_string_lossy().as_bytes());
         field(&mut digest, bytes);
         field(&mut digest, last_year);
-        super::outputs::hex(&digest.finalize())
+        hex(&digest.finalize())
     }
 
     /// The stamp of a document whose data file has these bytes, when its
@@ -143,6 +144,46 @@ fn intact(path: &Path, sha256: &str) -> bool {
 fn field(digest: &mut Sha256, bytes: &[u8]) {
     digest.update((bytes.len() as u64).to_le_bytes());
     digest.update(bytes);
+}
+
+/// One published file: its SHA-256 and its path relative to the output folder.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Published {
+    pub sha256: String,
+    pub path: String,
+}
+
+/// Removes the files a stamp lists and the stamp: the document is no longer
+/// published. A link standing where an output was is left, never followed,
+/// and a listed path that would leave the output folder (a stamp brought
+/// from elsewhere, say from a shard's upload) is never touched.
+pub fn unpublish(state: &State, stamp_path: &Path, published: &[Published]) -> std::io::Result<()> {
+    for file in published {
+        let relative = Path::new(&file.path);
+        let inside = relative
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        let path = state.out().join(relative);
+        if inside && std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file()) {
+            remove_if_present(&path)?;
+        }
+    }
+    remove_if_present(stamp_path)
+}
+
+fn remove_if_present(path: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

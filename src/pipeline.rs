@@ -1,0 +1,218 @@
+//! The stages a data file goes through, the same for every command.
+//!
+//! A run opens one [`Session`] (templates, forms, the template engine and
+//! what a typesetter is made from), then takes each data file through
+//! [`Input::read`] → [`Session::load`] → [`Session::check`] →
+//! [`Session::render`] → [`Session::typeset`]. Each stage returns its value
+//! or its findings. `check`, `build`, `watch`, the tests and the fuzz target
+//! all call these, so none of them tests less than another publishes.
+
+mod locate;
+
+use std::path::{Path, PathBuf};
+
+use crate::check::{Forms, Previous, check_with_history, load_forms, previous_year_path};
+use crate::codes::{FORM_FILE, SETUP};
+use crate::contract::{ContractError, view};
+use crate::diag::Diagnostic;
+use crate::load::{Source, load_source, parse_bytes, read};
+use crate::model::Loc;
+use crate::render::{Page, Renderer};
+use crate::templates::TemplateStore;
+use crate::typeset::{FONT_ROLES, Problem, Setup, SetupError, Typeset};
+
+/// Where a project keeps its inputs.
+#[derive(Clone, Debug)]
+pub struct Project {
+    pub data: PathBuf,
+    /// A folder whose files override the built-in templates.
+    pub templates: Option<PathBuf>,
+    /// Folders with fonts besides the system's.
+    pub font_dirs: Vec<PathBuf>,
+}
+
+/// A data file's inputs, read once: its bytes and its previous year's, on
+/// which its findings and its stamp both depend.
+#[derive(Clone, Debug)]
+pub struct Input {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+    pub last_year: Option<LastYear>,
+}
+
+/// The same department's data file of the year before: the file of the same
+/// name in the previous year's folder.
+#[derive(Clone, Debug)]
+pub struct LastYear {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+}
+
+impl Input {
+    /// The data file at `path` and its previous year's, from disk.
+    pub fn read(path: &Path) -> Result<Self, Vec<Diagnostic>> {
+        let bytes = read(path).map_err(|d| vec![*d])?;
+        let last_year = previous_year_path(path).and_then(|last| {
+            let bytes = std::fs::read(&last).ok()?;
+            Some(LastYear { path: last, bytes })
+        });
+        Ok(Self {
+            path: path.to_owned(),
+            bytes,
+            last_year,
+        })
+    }
+
+    /// A data file held in memory, with no previous year.
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Self {
+        Self {
+            path: path.to_owned(),
+            bytes,
+            last_year: None,
+        }
+    }
+
+    /// The previous year's bytes, empty when there is none.
+    pub fn last_year_bytes(&self) -> &[u8] {
+        self.last_year.as_ref().map_or(&[], |l| &l.bytes)
+    }
+}
+
+/// A data file read into the model.
+pub struct Loaded {
+    pub input: Input,
+    pub source: Source,
+}
+
+/// What every document of a run shares: opened once.
+pub struct Session {
+    pub data: PathBuf,
+    pub store: TemplateStore,
+    pub forms: Forms,
+    pub renderer: Renderer,
+    /// What a typesetter is made from, handed to worker processes whole.
+    pub setup: Setup,
+}
+
+impl Session {
+    /// Opens the project's templates and forms. What is wrong with them
+    /// (a templates folder that cannot be read, a form.yaml, a template that
+    /// does not parse, the font roles) are findings at their place, like a
+    /// data file's.
+    pub fn open(project: &Project) -> Result<Self, Vec<Diagnostic>> {
+        let store = TemplateStore::load(project.templates.as_deref()).map_err(|e| {
+            let folder = project.templates.clone().unwrap_or_default();
+            vec![
+                Diagnostic::new(
+                    SETUP,
+                    &folder,
+                    Loc::default(),
+                    format!("cannot read the templates folder: {e}"),
+                )
+                .with_hint("check that the folder exists and can be read"),
+            ]
+        })?;
+        Self::with_store(&project.data, store, &project.font_dirs)
+    }
+
+    /// A session over a template store already loaded.
+    pub fn with_store(
+        data: &Path,
+        store: TemplateStore,
+        font_dirs: &[PathBuf],
+    ) -> Result<Self, Vec<Diagnostic>> {
+        let forms = load_forms(&store).map_err(|e| vec![form_file(e)])?;
+        let renderer =
+            Renderer::new(&store, &forms).map_err(|e| vec![locate::template_error(&store, e)])?;
+        let setup = Setup::new(&store, font_dirs).map_err(|e| vec![setup_error(&store, &e)])?;
+        Ok(Self {
+            data: data.to_owned(),
+            store,
+            forms,
+            renderer,
+            setup,
+        })
+    }
+
+    /// Parses a data file once into the model, against its form's contract.
+    pub fn load(&self, input: Input) -> Result<Loaded, Vec<Diagnostic>> {
+        let source = load_source(&self.data, &input.path, &input.bytes, &self.forms)?;
+        Ok(Loaded { input, source })
+    }
+
+    /// What `check` finds in a loaded file: its contract's warnings and
+    /// every rule's findings, against its previous year too, waivers applied.
+    /// The same for `check` and `build`, which builds only what has no error.
+    pub fn check(&self, loaded: &Loaded) -> Vec<Diagnostic> {
+        let source = &loaded.source;
+        let last_year = loaded.input.last_year.as_ref().and_then(|last| {
+            let parsed = parse_bytes(&last.path, &last.bytes, &self.forms).ok()?;
+            Some((last, parsed))
+        });
+        let previous = last_year.as_ref().map(|(last, parsed)| Previous {
+            path: &last.path,
+            document: &parsed.document,
+        });
+        let warnings = source.warnings.clone();
+        check_with_history(
+            &source.path,
+            &source.document,
+            &self.forms,
+            previous,
+            warnings,
+        )
+        .into_all()
+    }
+
+    /// The document's Typst source, from its form's template.
+    pub fn render(&self, loaded: &Loaded, page: &Page) -> Result<String, Vec<Diagnostic>> {
+        let source = &loaded.source;
+        let form = &source.document.form.value;
+        let fields = self
+            .forms
+            .get(form)
+            .map(|c| c.fields.as_slice())
+            .unwrap_or_default();
+        self.renderer
+            .render(form, &view(&source.document, &source.extras, fields), page)
+            .map_err(|e| vec![locate::template_error(&self.store, e)])
+    }
+
+    /// The document typeset by `typeset` (a worker process, or a
+    /// typesetter in this one), its problems placed where a person fixes
+    /// them: a template line, or the data file's.
+    pub fn typeset(
+        &self,
+        loaded: &Loaded,
+        main: &str,
+        typeset: impl FnOnce(&str) -> Result<Typeset, Vec<Problem>>,
+    ) -> Result<Typeset, Vec<Diagnostic>> {
+        let text = String::from_utf8_lossy(&loaded.input.bytes);
+        let document = locate::Typesetting {
+            path: &loaded.source.path,
+            text: &text,
+            form: &loaded.source.document.form.value,
+            main,
+        };
+        typeset(main).map_err(|problems| {
+            problems
+                .into_iter()
+                .map(|p| locate::typst_problem(&self.store, &document, p))
+                .collect()
+        })
+    }
+}
+
+/// A form whose form.yaml cannot be read, at its line.
+fn form_file(error: ContractError) -> Diagnostic {
+    Diagnostic::new(FORM_FILE, &error.file, error.loc, error.message)
+        .with_hint("every data file of this form waits on it: correct the form.yaml")
+}
+
+/// The font roles (or another template file Typst is served) unusable.
+fn setup_error(store: &TemplateStore, error: &SetupError) -> Diagnostic {
+    let roles = store
+        .get(FONT_ROLES)
+        .map_or_else(|| PathBuf::from(FONT_ROLES), |f| f.origin.clone());
+    Diagnostic::new(SETUP, &roles, Loc::default(), error.to_string())
+}
