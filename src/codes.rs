@@ -7,7 +7,26 @@
 //! reviewer's 完整性、相关性、适当性、可行性 review a program can. Codes are
 //! stable: data files name them in waivers.
 
-use crate::diag::Severity;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// How much a finding matters: an error stops its document, a warning is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Warning => "warning",
+            Self::Error => "error",
+        })
+    }
+}
 
 /// Where in the pipeline a finding arises, which says what fixes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

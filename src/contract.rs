@@ -32,6 +32,7 @@ use std::path::PathBuf;
 pub use schema::{json_schema, schema_file};
 pub use skeleton::skeleton;
 pub use spec::{ContractError, FORM_FILE};
+pub(crate) use validate::closest;
 pub use validate::validate;
 pub use view::{Extras, extras, published_json, view};
 

@@ -15,7 +15,7 @@ use crate::codes::{
     BAD_AMOUNT, BAD_DATE, DUPLICATE_KEY, EMPTY_FILE, FILE_TOO_LARGE, LIMIT, LINE_TOO_LONG,
     MISSING_FIELD, NOT_A_DATA_FILE, NOT_UTF8, UNKNOWN_KEY, UNREADABLE, WRONG_TYPE, YAML_SYNTAX,
 };
-use crate::contract::{Extras, Forms, any_form, extras, validate};
+use crate::contract::{Extras, Forms, any_form, closest, extras, validate};
 use crate::diag::Diagnostic;
 use crate::model::{Document, Loc, RejectedValue, take_refused};
 use crate::node::Node;
@@ -32,7 +32,10 @@ const MAX_DEPTH: usize = 24;
 const MAX_NODES: usize = 200_000;
 /// The most files and folders the data folder's walk visits: ten for each
 /// of the most documents a run builds, far below what a link to `/` finds.
-const MAX_ENTRIES: usize = 10 * crate::publish::MAX_DOCUMENTS;
+const MAX_ENTRIES: usize = 10 * MAX_DOCUMENTS;
+
+/// The most documents one run builds: a province publishes a few thousand.
+pub const MAX_DOCUMENTS: usize = 50_000;
 /// Anchors and aliases have no use in a disclosure; a few are tolerated,
 /// and an alias bomb is refused.
 const MAX_ALIASES: usize = 100;
@@ -428,34 +431,6 @@ fn plain_message(error: &serde_saphyr::Error) -> String {
         .to_owned()
 }
 
-/// The candidate nearest to a misspelt key, if one is near enough.
-pub(crate) fn closest<'a>(
-    word: &str,
-    candidates: impl Iterator<Item = &'a str>,
-) -> Option<&'a str> {
-    candidates
-        .filter(|c| !c.is_empty())
-        .map(|c| (edit_distance(word, c), c))
-        .filter(|(d, c)| *d <= (c.chars().count() / 3).max(2))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = diagonal + usize::from(ca != *cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
-        }
-    }
-    row[b.len()]
-}
-
 /// The line and column (in characters) of a byte offset.
 fn loc_of_offset(bytes: &[u8], offset: usize) -> Loc {
     let before = &bytes[..offset.min(bytes.len())];
@@ -566,12 +541,5 @@ mod tests {
         let d = load_file(&file, &forms()).unwrap_err().remove(0);
         assert_eq!((d.code.as_ref(), d.loc), ("not-utf8", Loc::new(2, 8)));
         std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn edit_distance_counts_edits() {
-        assert_eq!(edit_distance("preambel", "preamble"), 2);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("年度", "年度"), 0);
     }
 }

@@ -203,6 +203,13 @@ impl Session {
     }
 }
 
+/// The set-up findings as one error, for a command that cannot start
+/// without a session (`check` shows them as findings instead).
+pub fn setup_failed(found: Vec<Diagnostic>) -> anyhow::Error {
+    let found: Vec<String> = found.iter().map(ToString::to_string).collect();
+    anyhow::anyhow!("the templates cannot be used:\n{}", found.join("\n"))
+}
+
 /// A form whose form.yaml cannot be read, at its line.
 fn form_file(error: ContractError) -> Diagnostic {
     Diagnostic::new(FORM_FILE, &error.file, error.loc, error.message)

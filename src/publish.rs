@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 pub use folder::index;
-pub use outputs::{CHECKSUMS, INDEX};
 pub use plan::Shard;
+pub use plan::{CHECKSUMS, INDEX};
 pub use stamps::Published;
 pub use state::{StateError, state_dir};
 pub use summary::{DocReport, Outcome, Summary};
@@ -36,8 +36,7 @@ use crate::typeset::worker::Limits;
 use build::Run;
 use state::{State, Writer};
 
-/// The most documents one run builds: a province publishes a few thousand.
-pub const MAX_DOCUMENTS: usize = 50_000;
+pub use crate::load::MAX_DOCUMENTS;
 
 /// How to build.
 #[derive(Clone, Debug, Default)]

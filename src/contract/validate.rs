@@ -50,7 +50,7 @@ impl Validator<'_> {
             let here = join(at, &key.name);
             let Some(field) = fields.iter().find(|f| f.key == key.name) else {
                 let keys: Vec<&str> = fields.iter().map(|f| f.key.as_str()).collect();
-                let hint = match crate::load::closest(&key.name, keys.iter().copied()) {
+                let hint = match closest(&key.name, keys.iter().copied()) {
                     Some(near) => format!("did you mean `{near}`?"),
                     None => format!("the keys here are: {}", keys.join(", ")),
                 };
@@ -210,6 +210,34 @@ fn describe(kind: &Kind) -> &'static str {
     }
 }
 
+/// The candidate nearest to a misspelt key, if one is near enough.
+pub(crate) fn closest<'a>(
+    word: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .filter(|c| !c.is_empty())
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, c)| *d <= (c.chars().count() / 3).max(2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,6 +262,13 @@ mod tests {
         assert_eq!(choice.len(), 1, "{found:?}");
         assert_eq!(choice[0].loc.line, 24);
         assert!(choice[0].message.contains("延续"), "{}", choice[0].message);
+    }
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("preambel", "preamble"), 2);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("年度", "年度"), 0);
     }
 
     fn found(form: &str, yaml: &str) -> Vec<Diagnostic> {

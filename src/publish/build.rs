@@ -5,9 +5,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::batch;
-use super::folder::{failed_report, finish_site, relative_to};
-use super::outputs::{EXTENSIONS, Outputs, href};
-use super::plan::{self, Planned};
+use super::folder::finish_site;
+use super::outputs::{Outputs, href};
+use super::plan::EXTENSIONS;
+use super::plan::{self, Planned, relative_to};
 use super::stamps::{Freshness, Stamp, unpublish, verified};
 use super::state::State;
 use super::summary::{DocReport, Outcome, Summary};
@@ -17,7 +18,7 @@ use crate::contract::published_json;
 use crate::diag::Diagnostic;
 use crate::load::Found;
 use crate::model::{Date, Document, Loc, Unit};
-use crate::pipeline::{Input, Loaded, Project, Session};
+use crate::pipeline::{Input, Loaded, Project, Session, setup_failed};
 use crate::render::Page;
 use crate::site::{Entry, wan_yuan};
 use crate::typeset::PhaseTimes;
@@ -102,12 +103,6 @@ impl<'o> Run<'o> {
     }
 }
 
-/// The set-up findings as one error: a build cannot start without them.
-pub(super) fn setup_failed(found: Vec<Diagnostic>) -> anyhow::Error {
-    let found: Vec<String> = found.iter().map(ToString::to_string).collect();
-    anyhow::anyhow!("the templates cannot be used:\n{}", found.join("\n"))
-}
-
 /// What every document of a run shares.
 struct Builder<'a> {
     run: &'a Run<'a>,
@@ -121,7 +116,7 @@ impl Builder<'_> {
         let mut report = match Input::read(&planned.path) {
             Err(found) => self.failed(planned, found),
             Ok(input) => match self.fresh(&planned.relative, &input) {
-                Some(stamp) => replay(&planned.path, stamp),
+                Some(stamp) => DocReport::replayed(&planned.path, stamp),
                 None => match self.run.session.load(input) {
                     Ok(loaded) => self.build_one(worker, planned, &loaded),
                     Err(found) => self.failed(planned, found),
@@ -153,7 +148,7 @@ impl Builder<'_> {
         if previous.is_none() {
             let _ = unpublish(self.state, &self.state.stamp_path(&planned.relative), &[]);
         }
-        failed_report(planned.path.clone(), diagnostics, previous)
+        DocReport::failed(planned.path.clone(), diagnostics, previous)
     }
 
     /// A data file that cannot be built at all (see [`plan`]).
@@ -263,19 +258,6 @@ impl Builder<'_> {
             std::fs::write(path, bytes)?;
         }
         Ok(())
-    }
-}
-
-/// An up-to-date document, reported as its last build found it.
-pub(super) fn replay(path: &Path, stamp: Stamp) -> DocReport {
-    DocReport {
-        path: path.to_owned(),
-        outcome: Outcome::UpToDate,
-        diagnostics: stamp.diagnostics,
-        times: PhaseTimes::default(),
-        rest: Duration::ZERO,
-        published: stamp.published,
-        entry: Some(stamp.entry),
     }
 }
 

@@ -4,13 +4,13 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context;
 
-use super::build::{replay, setup_failed};
-use super::outputs::{CHECKSUMS, EXTENSIONS, INDEX, checksums};
-use super::plan::{self, Planned};
+use super::outputs::checksums;
+use super::plan::{self, Planned, relative_to};
+use super::plan::{CHECKSUMS, EXTENSIONS, INDEX};
 use super::stamps::{Freshness, Published, Stamp, sha256_hex, unpublish, verified};
 use super::state::{self, State, Writer};
 use super::summary::{DocReport, Outcome, Summary};
@@ -18,10 +18,9 @@ use crate::codes::NOT_BUILT;
 use crate::diag::Diagnostic;
 use crate::load::data_files;
 use crate::model::{Date, Loc};
-use crate::pipeline::{Input, Project, Session};
+use crate::pipeline::{Input, Project, Session, setup_failed};
 use crate::site::{Entry, render_index};
 use crate::templates::{TemplateStore, slash_path};
-use crate::typeset::PhaseTimes;
 use crate::typeset::fonts::Fonts;
 
 /// Leaves the output folder holding exactly the documents' outputs, the
@@ -73,7 +72,7 @@ pub fn index(
         .collect();
     documents.extend(found.refused.into_iter().chain(plan.refused).map(|d| {
         let previous = verified(&state, &relative_to(&project.data, &d.file));
-        failed_report(d.file.clone(), vec![d], previous)
+        DocReport::failed(d.file.clone(), vec![d], previous)
     }));
     documents.sort_by(|a, b| a.path.cmp(&b.path));
     let unverified = plan
@@ -120,40 +119,15 @@ fn assembled(freshness: &Freshness, state: &State, planned: &Planned) -> DocRepo
         )
     });
     match fresh {
-        Some(stamp) => replay(&planned.path, stamp),
+        Some(stamp) => DocReport::replayed(&planned.path, stamp),
         None => {
             let shards = "the shard that builds it (`jixiao build --shard K/N`) did not build it from its current data, or failed";
             let missing = Diagnostic::new(NOT_BUILT, &planned.path, Loc::default(), shards)
                 .with_hint("run that shard again, or a whole `jixiao build`, then `jixiao index`");
             let previous = verified(state, &planned.relative);
-            failed_report(planned.path.clone(), vec![missing], previous)
+            DocReport::failed(planned.path.clone(), vec![missing], previous)
         }
     }
-}
-
-/// A document that failed, with what an earlier build published for it
-/// (`previous`, its outputs verified intact), which stays published.
-pub(super) fn failed_report(
-    path: PathBuf,
-    diagnostics: Vec<Diagnostic>,
-    previous: Option<Stamp>,
-) -> DocReport {
-    DocReport {
-        path,
-        outcome: Outcome::Failed,
-        diagnostics,
-        times: PhaseTimes::default(),
-        rest: Duration::ZERO,
-        published: previous
-            .as_ref()
-            .map(|s| s.published.clone())
-            .unwrap_or_default(),
-        entry: previous.map(|s| s.entry),
-    }
-}
-
-pub(super) fn relative_to(data: &Path, path: &Path) -> PathBuf {
-    path.strip_prefix(data).unwrap_or(path).to_owned()
 }
 
 /// Removes what this tool wrote into the output folder that no current

@@ -3,18 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
+use super::plan::EXTENSIONS;
 use super::stamps::{Published, Stamp, sha256_hex};
 use super::state::State;
 use crate::templates::slash_path;
-
-/// The checksum file, checkable with `sha256sum -c` from the output folder.
-pub const CHECKSUMS: &str = "SHA256SUMS";
-
-/// The site index, at the top of the output folder.
-pub const INDEX: &str = "index.html";
-
-/// The three files of a document, by extension: PDF, HTML, JSON.
-pub const EXTENSIONS: [&str; 3] = ["pdf", "html", "json"];
 
 /// The outputs of one document.
 pub struct Outputs<'s> {

@@ -9,14 +9,22 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::outputs::{CHECKSUMS, INDEX};
-
-/// The longest file name, in bytes, the file systems a site is built on take.
-const NAME_MAX: usize = 255;
 use crate::codes::OUTPUT_CLASH;
 use crate::diag::Diagnostic;
 use crate::model::Loc;
 use crate::templates::slash_path;
+
+/// The longest file name, in bytes, the file systems a site is built on take.
+const NAME_MAX: usize = 255;
+
+/// The checksum file, checkable with `sha256sum -c` from the output folder.
+pub const CHECKSUMS: &str = "SHA256SUMS";
+
+/// The site index, at the top of the output folder.
+pub const INDEX: &str = "index.html";
+
+/// The three files of a document, by extension: PDF, HTML, JSON.
+pub const EXTENSIONS: [&str; 3] = ["pdf", "html", "json"];
 
 /// A data file and where it stands in the data folder (and so its outputs).
 #[derive(Clone, Debug)]
@@ -144,7 +152,7 @@ fn refuse_folder_clashes(plan: &mut Plan) {
     }
     let mut clashes: Vec<(usize, usize)> = Vec::new();
     for (at, planned) in plan.documents.iter().enumerate() {
-        for extension in super::outputs::EXTENSIONS {
+        for extension in EXTENSIONS {
             if let Some(&other) = folders.get(&planned.relative.with_extension(extension)) {
                 clashes.push((at, other));
             }
@@ -228,6 +236,11 @@ impl Shard {
 
 fn refuse(planned: &Planned, message: String) -> Diagnostic {
     Diagnostic::new(OUTPUT_CLASH, &planned.path, Loc::default(), message)
+}
+
+/// A data file's path within the data folder, which is its outputs' within the output folder.
+pub fn relative_to(data: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(data).unwrap_or(path).to_owned()
 }
 
 #[cfg(test)]

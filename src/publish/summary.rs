@@ -2,13 +2,13 @@
 //! run's, for people (the one-line summary `main` prints) and for programs
 //! (`build --format json`), which should never have to read the line.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 
-use super::Published;
+use super::stamps::{Published, Stamp};
 use crate::diag::Diagnostic;
 use crate::site::Entry;
 use crate::typeset::PhaseTimes;
@@ -36,6 +36,42 @@ pub struct DocReport {
     pub published: Vec<Published>,
     /// How the index lists it, if it is published.
     pub entry: Option<Entry>,
+}
+
+impl DocReport {
+    /// An up-to-date document, reported as its last build found it.
+    pub(super) fn replayed(path: &Path, stamp: Stamp) -> Self {
+        Self {
+            path: path.to_owned(),
+            outcome: Outcome::UpToDate,
+            diagnostics: stamp.diagnostics,
+            times: PhaseTimes::default(),
+            rest: Duration::ZERO,
+            published: stamp.published,
+            entry: Some(stamp.entry),
+        }
+    }
+
+    /// A document that failed, with what an earlier build published for it
+    /// (`previous`, its outputs verified intact), which stays published.
+    pub(super) fn failed(
+        path: PathBuf,
+        diagnostics: Vec<Diagnostic>,
+        previous: Option<Stamp>,
+    ) -> Self {
+        Self {
+            path,
+            outcome: Outcome::Failed,
+            diagnostics,
+            times: PhaseTimes::default(),
+            rest: Duration::ZERO,
+            published: previous
+                .as_ref()
+                .map(|s| s.published.clone())
+                .unwrap_or_default(),
+            entry: previous.map(|s| s.entry),
+        }
+    }
 }
 
 /// The outcome of a whole run.
