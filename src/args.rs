@@ -80,6 +80,9 @@ pub enum Command {
         /// As for `build`: documents' date when their data states none.
         #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECONDS")]
         source_date_epoch: Option<i64>,
+        /// As for `build`: a summary for people, or one JSON object.
+        #[arg(long, value_enum, default_value_t = BuildFormat::Human)]
+        format: BuildFormat,
     },
     /// Typesets documents sent on stdin (used by `build`, not by people).
     #[command(name = worker::WORKER_COMMAND, hide = true)]
@@ -89,7 +92,8 @@ pub enum Command {
         #[arg(long)]
         time_limit: u64,
     },
-    /// Lists the rules `check` applies, with their codes.
+    /// Lists every code a finding can carry: the rules `check` applies and
+    /// what loading, set-up, typesetting and publishing report.
     Rules,
     /// Lists the forms: name, what it is, and whether it is built in or
     /// comes from the templates folder.

@@ -260,10 +260,11 @@ fn run(cli: Cli) -> Result<bool> {
             project,
             out,
             source_date_epoch,
+            format,
         } => {
             let source_date = source_date_epoch.map(source_date).transpose()?;
             let summary = publish::index(&project.project(), &out, source_date, &holder(&out))?;
-            report(&summary, false)?;
+            show(&summary, format, false)?;
             Ok(summary.succeeded())
         }
         Command::Worker {
@@ -295,12 +296,17 @@ fn run(cli: Cli) -> Result<bool> {
                 progress.inc(1);
             })?;
             progress.finish_and_clear();
-            match format {
-                BuildFormat::Json => say!("{}", serde_json::to_string_pretty(&summary.to_json())?)?,
-                BuildFormat::Human => report(&summary, timings)?,
-            }
+            show(&summary, format, timings)?;
             Ok(summary.succeeded())
         }
+    }
+}
+
+/// A run's summary: for people, with `timings` the phases; or as JSON.
+fn show(summary: &Summary, format: BuildFormat, timings: bool) -> Result<()> {
+    match format {
+        BuildFormat::Json => say!("{}", serde_json::to_string_pretty(&summary.to_json())?),
+        BuildFormat::Human => report(summary, timings),
     }
 }
 

@@ -52,14 +52,20 @@ fn summary(run: &std::process::Output) -> String {
     last_line(run)
 }
 
+/// What a successful `--format json` run counts: built, up to date, failed.
+fn counted(run: &std::process::Output) -> (u64, u64, u64) {
+    assert!(run.status.success(), "{}", stderr_of(run));
+    counts(&summary_of(run))
+}
+
 #[test]
 fn a_rebuild_skips_unchanged_documents() {
     let data = synth("incremental", "4", "9");
     let out = scratch("incremental-out");
-    let build = |extra: &[&str]| summary(&build_into(&data, &out, extra));
-    assert!(build(&[]).starts_with("built 4, up to date 0, failed 0"));
+    let build = |extra: &[&str]| counted(&build_json(&data, &out, extra).0);
+    assert_eq!(build(&[]), (4, 0, 0));
     let first = files(&out);
-    assert!(build(&[]).starts_with("built 0, up to date 4, failed 0"));
+    assert_eq!(build(&[]), (0, 4, 0));
     let changed = walkdir::WalkDir::new(&data)
         .into_iter()
         .map(Result::unwrap)
@@ -71,8 +77,8 @@ fn a_rebuild_skips_unchanged_documents() {
         text.replacen("department: ", "department: 新", 1),
     )
     .unwrap();
-    assert!(build(&[]).starts_with("built 1, up to date 3, failed 0"));
-    assert!(build(&["--force"]).starts_with("built 4, up to date 0, failed 0"));
+    assert_eq!(build(&[]), (1, 3, 0));
+    assert_eq!(build(&["--force"]), (4, 0, 0));
     assert_ne!(first, files(&out));
 }
 
@@ -93,16 +99,18 @@ fn a_rebuild_follows_a_template_change() {
             out.to_str().unwrap(),
             "--templates",
             templates.to_str().unwrap(),
+            "--format",
+            "json",
         ];
-        summary(&jixiao(&args))
+        counted(&jixiao(&args))
     };
-    assert!(build().starts_with("built 2,"));
+    assert_eq!(build().0, 2);
     std::fs::write(
         templates.join("lib/web.css"),
         format!("{css}\n/* changed */\n"),
     )
     .unwrap();
-    assert!(build().starts_with("built 2, up to date 0"));
+    assert_eq!(build(), (2, 0, 0));
 }
 
 #[test]

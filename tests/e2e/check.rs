@@ -74,16 +74,15 @@ fn a_broken_file_does_not_stop_the_others() {
         dir.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
+        "--format",
+        "json",
     ]);
     assert!(!run.status.success());
     assert!(out.join("good.pdf").is_file() && out.join("good.html").is_file());
     assert!(!out.join("broken.pdf").exists());
-    let summary = String::from_utf8(run.stdout).unwrap();
-    assert!(
-        summary.contains("built 1, up to date 0, failed 1"),
-        "{summary}"
-    );
-    assert!(summary.contains("broken.yaml"), "{summary}");
+    let summary = summary_of(&run);
+    assert_eq!(counts(&summary), (1, 0, 1), "{summary}");
+    assert!(findings_of(&summary).contains("broken.yaml"), "{summary}");
 }
 
 /// `check --format json` and SARIF of a project whose templates are broken.

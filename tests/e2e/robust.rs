@@ -18,16 +18,16 @@ fn data_of(name: &str, seeds: &[&str]) -> PathBuf {
 fn a_damaged_or_replaced_output_is_built_again() {
     let data = data_of("damaged-data", &["dongguan-rd.yaml", "wuxi-rd.yaml"]);
     let out = scratch("damaged-out");
-    assert!(last_line(&build_into(&data, &out, &[])).starts_with("built 2,"));
+    assert_eq!(build_counts(&data, &out, &[]).0, 2);
     let pdf = out.join("dongguan-rd.pdf");
     let good = std::fs::read(&pdf).unwrap();
     std::fs::write(&pdf, &good[..100]).unwrap();
-    assert!(last_line(&build_into(&data, &out, &[])).starts_with("built 1, up to date 1,"));
+    assert_eq!(build_counts(&data, &out, &[]), (1, 1, 0));
     assert_eq!(std::fs::read(&pdf).unwrap(), good);
     // What a build killed between writing a PDF and its stamp leaves: the
     // new PDF beside the old stamp.
     std::fs::copy(out.join("wuxi-rd.pdf"), &pdf).unwrap();
-    assert!(last_line(&build_into(&data, &out, &[])).starts_with("built 1, up to date 1,"));
+    assert_eq!(build_counts(&data, &out, &[]), (1, 1, 0));
     assert_eq!(std::fs::read(&pdf).unwrap(), good);
     assert_checksums_describe(&out);
 }
@@ -37,14 +37,8 @@ fn an_edited_template_rebuilds_the_documents_of_its_form() {
     let data = data_of("j2-data", &["dongguan-rd.yaml", "wuxi-rd.yaml"]);
     let out = scratch("j2-out");
     let templates = scratch("j2-templates");
-    let build = || {
-        last_line(&build_into(
-            &data,
-            &out,
-            &["--templates", templates.to_str().unwrap()],
-        ))
-    };
-    assert!(build().starts_with("built 2,"));
+    let build = || build_counts(&data, &out, &["--templates", templates.to_str().unwrap()]);
+    assert_eq!(build().0, 2);
     let form = templates.join("forms/wuxi-rd");
     std::fs::create_dir_all(&form).unwrap();
     let main = std::fs::read_to_string(root().join("templates/forms/wuxi-rd/main.typ.j2")).unwrap();
@@ -53,10 +47,7 @@ fn an_edited_template_rebuilds_the_documents_of_its_form() {
         format!("{main}\n{{# edited #}}\n"),
     )
     .unwrap();
-    assert!(
-        build().starts_with("built 1, up to date 1,"),
-        "a form's main.typ.j2"
-    );
+    assert_eq!(build(), (1, 1, 0), "a form's main.typ.j2");
     std::fs::create_dir_all(templates.join("lib")).unwrap();
     let macros = std::fs::read_to_string(root().join("templates/lib/macros.typ.j2")).unwrap();
     std::fs::write(
@@ -64,10 +55,7 @@ fn an_edited_template_rebuilds_the_documents_of_its_form() {
         format!("{macros}\n{{# edited #}}\n"),
     )
     .unwrap();
-    assert!(
-        build().starts_with("built 2, up to date 0,"),
-        "lib/macros.typ.j2"
-    );
+    assert_eq!(build(), (2, 0, 0), "lib/macros.typ.j2");
 }
 
 #[test]
@@ -230,7 +218,12 @@ fn a_document_past_its_time_or_memory_limit_fails_alone_and_says_which() {
         )
         .unwrap();
         let templates = dir.join("templates");
-        let mut extra = vec!["--templates", templates.to_str().unwrap()];
+        let mut extra = vec![
+            "--templates",
+            templates.to_str().unwrap(),
+            "--format",
+            "json",
+        ];
         extra.extend(limit);
         build_into(&dir.join("data"), &dir.join("out"), &extra)
     };
@@ -238,30 +231,24 @@ fn a_document_past_its_time_or_memory_limit_fails_alone_and_says_which() {
         "#for i in range(40000) { for j in range(40000) {} }",
         &["--time-limit", "2"],
     );
+    let slow = summary_of(&slow);
+    assert_eq!(counts(&slow), (1, 0, 1));
     assert!(
-        last_line(&slow).starts_with("built 1, up to date 0, failed 1"),
-        "{}",
-        last_line(&slow)
-    );
-    assert!(
-        stderr_of(&slow)
+        findings_of(&slow)
             .contains("runaway.yaml: error[limit]: typesetting took longer than the limit of 2 s"),
         "{}",
-        stderr_of(&slow)
+        findings_of(&slow)
     );
     let greedy = run(
         "#let x = range(300000000)\n#x.len()",
         &["--memory-limit", "512"],
     );
+    let greedy = summary_of(&greedy);
+    assert_eq!(counts(&greedy).2, 1);
     assert!(
-        last_line(&greedy).contains("failed 1"),
+        findings_of(&greedy).contains("more than the memory limit of 512 MiB"),
         "{}",
-        last_line(&greedy)
-    );
-    assert!(
-        stderr_of(&greedy).contains("more than the memory limit of 512 MiB"),
-        "{}",
-        stderr_of(&greedy)
+        findings_of(&greedy)
     );
     assert!(dir.join("out/good.pdf").is_file());
 }
@@ -358,13 +345,10 @@ fn symbolic_links_are_followed_and_odd_entries_refused_by_name() {
         .status()
         .unwrap();
     assert!(fifo.success());
-    let run = build_into(&data, &dir.join("out"), &[]);
-    let line = last_line(&run);
-    assert!(
-        line.starts_with("built 4, up to date 0, failed 2"),
-        "{line}"
-    );
-    let errors = stderr_of(&run);
+    let run = build_into(&data, &dir.join("out"), &["--format", "json"]);
+    let summary = summary_of(&run);
+    assert_eq!(counts(&summary), (4, 0, 2));
+    let errors = findings_of(&summary);
     assert!(
         errors.contains("broken.yaml is a symbolic link to nothing"),
         "{errors}"

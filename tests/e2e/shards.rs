@@ -18,13 +18,9 @@ fn three_shards_and_the_index_give_the_single_build_byte_for_byte() {
     let sharded = scratch("shards-three");
     let mut built = 0;
     for shard in ["1/3", "2/3", "3/3"] {
-        let run = build_into(&root().join("data"), &sharded, &["--shard", shard]);
+        let (run, summary) = build_json(&root().join("data"), &sharded, &["--shard", shard]);
         assert!(run.status.success(), "{}", stderr_of(&run));
-        built += last_line(&run)
-            .strip_prefix("built ")
-            .and_then(|l| l.split(',').next())
-            .and_then(|n| n.parse::<usize>().ok())
-            .unwrap();
+        built += counts(&summary).0;
         assert!(
             !sharded.join(jixiao::publish::INDEX).exists(),
             "a shard wrote the index"

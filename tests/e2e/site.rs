@@ -179,7 +179,7 @@ fn a_failing_department_keeps_its_previous_outputs_and_fails_the_build() {
     copy_seed("dongguan-rd.yaml", &data.join("good.yaml"));
     copy_seed("wuxi-rd.yaml", &data.join("other.yaml"));
     let out = scratch("keep-out");
-    let build = || build_into(&data, &out, &["--force"]);
+    let build = || build_into(&data, &out, &["--force", "--format", "json"]);
     assert!(build().status.success());
     let before = files(&out);
     let yaml = std::fs::read_to_string(data.join("good.yaml")).unwrap();
@@ -190,9 +190,9 @@ fn a_failing_department_keeps_its_previous_outputs_and_fails_the_build() {
     .unwrap();
     let run = build();
     assert!(!run.status.success());
-    let summary = String::from_utf8_lossy(&run.stdout);
+    let summary = summary_of(&run);
     assert!(
-        summary.contains("failed 1") && summary.contains("good.yaml"),
+        counts(&summary).2 == 1 && findings_of(&summary).contains("good.yaml"),
         "{summary}"
     );
     let after = files(&out);

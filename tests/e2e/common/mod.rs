@@ -357,9 +357,56 @@ pub fn build_json(data: &Path, out: &Path, extra: &[&str]) -> (Output, serde_jso
     let mut args = vec!["--format", "json"];
     args.extend(extra);
     let run = build_into(data, out, &args);
-    let summary = serde_json::from_slice(&run.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&run.stdout)));
+    let summary = summary_of(&run);
     (run, summary)
+}
+
+/// The JSON summary a `build --format json` run printed.
+pub fn summary_of(run: &Output) -> serde_json::Value {
+    serde_json::from_slice(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&run.stdout)))
+}
+
+/// A JSON summary's findings, one per line, as the terminal shows them
+/// (`file:line:column: severity[code]: message`).
+pub fn findings_of(summary: &serde_json::Value) -> String {
+    let Some(findings) = summary["findings"].as_array() else {
+        panic!("no findings in {summary}")
+    };
+    findings
+        .iter()
+        .map(|f| {
+            let (line, column) = (&f["loc"]["line"], &f["loc"]["column"]);
+            let place = match line.as_u64() {
+                Some(0) | None => String::new(),
+                Some(line) => format!(":{line}:{column}"),
+            };
+            let (file, severity) = (
+                f["file"].as_str().unwrap_or_default(),
+                f["severity"].as_str().unwrap_or_default(),
+            );
+            let (code, message) = (
+                f["code"].as_str().unwrap_or_default(),
+                f["message"].as_str().unwrap_or_default(),
+            );
+            format!("{file}{place}: {severity}[{code}]: {message}\n")
+        })
+        .collect()
+}
+
+/// What a build's JSON summary counts: documents built, up to date, failed.
+pub fn counts(summary: &serde_json::Value) -> (u64, u64, u64) {
+    let count = |key: &str| {
+        summary[key]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no {key} in {summary}"))
+    };
+    (count("built"), count("up_to_date"), count("failed"))
+}
+
+/// What a build of `data` into `out` did, as its JSON summary counts it.
+pub fn build_counts(data: &Path, out: &Path, extra: &[&str]) -> (u64, u64, u64) {
+    counts(&build_json(data, out, extra).1)
 }
 
 /// Holds the lock of the output folder `out` as another build would, with
