@@ -123,13 +123,35 @@ fn check_file(data: &Path, path: &Path, forms: &Forms) -> Result<Vec<Diagnostic>
 
 /// What `check` finds in a loaded data file: its contract's warnings and
 /// every rule's findings, against its previous year when there is one. The
-/// same for `check` and for `build`, which builds only what has no error.
+/// same for `check`, for `build`, which builds only what has no error, and
+/// for `import`, which writes only what has none.
 fn review(source: &Source, forms: &Forms) -> Vec<Diagnostic> {
     let previous = previous_year(&source.path, forms);
     let previous = previous.as_ref().map(|(path, parsed)| Previous {
         path,
         document: &parsed.document,
     });
+    review_against(source, forms, previous)
+}
+
+/// [`review`] for a data file not yet written, whose previous year may be
+/// one of the others about to be (`staged`) rather than on disk.
+pub fn review_staged(source: &Source, forms: &Forms, staged: &[Source]) -> Vec<Diagnostic> {
+    let earlier =
+        previous_year_path(&source.path).and_then(|path| staged.iter().find(|s| s.path == path));
+    match earlier {
+        Some(earlier) => {
+            let previous = Previous {
+                path: &earlier.path,
+                document: &earlier.document,
+            };
+            review_against(source, forms, Some(previous))
+        }
+        None => review(source, forms),
+    }
+}
+
+fn review_against(source: &Source, forms: &Forms, previous: Option<Previous>) -> Vec<Diagnostic> {
     let mut diagnostics = source.warnings.clone();
     diagnostics
         .extend(check_with_history(&source.path, &source.document, forms, previous).into_all());

@@ -329,6 +329,17 @@ fn a_merged_cell_over_two_departments_is_an_error_at_its_cell() {
     );
 }
 
+#[test]
+fn data_that_check_would_refuse_is_an_error_at_its_cell() {
+    refused_at(
+        "workbook-review-error",
+        Some((2, 10, "0.99")),
+        false,
+        "项目绩效!K3",
+        "“0.99”只有数字，没有计量单位 [bare-number]",
+    );
+}
+
 /// The long layout as CSV text.
 fn csv_text() -> String {
     let mut text = HEADINGS.join(",") + "\n";
