@@ -15,6 +15,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use super::layout::{self, Column, Layout, Owner};
 use super::yaml::{self, Tree};
 use super::{CellRef, Grid, Problem, form_layout};
@@ -685,7 +687,8 @@ impl<'l> Reader<'l> {
         data: &Path,
     ) -> Result<Imported, ImportError> {
         // Every document is loaded before any is reviewed: a department's
-        // previous year may be among them, not yet on disk.
+        // previous year may be among them, not yet on disk. Documents are
+        // reviewed on every core at once, as `check` reviews a folder.
         let mut sources = Vec::new();
         let mut staged = Vec::new();
         let docs = std::mem::take(&mut self.docs);
@@ -743,12 +746,15 @@ impl<'l> Reader<'l> {
                 Err(found) => self.at_cells(found, &written, &doc.name.at),
             }
         }
+        let reviews: Vec<Vec<Diagnostic>> = sources
+            .par_iter()
+            .map(|source| review_staged(source, forms, &sources))
+            .collect();
         let mut files = Vec::new();
         let mut warnings = Vec::new();
-        for (source, (path, written, name_at)) in sources.iter().zip(staged) {
-            let (errors, others): (Vec<_>, Vec<_>) = review_staged(source, forms, &sources)
-                .into_iter()
-                .partition(Diagnostic::is_error);
+        for (review, (path, written, name_at)) in reviews.into_iter().zip(staged) {
+            let (errors, others): (Vec<_>, Vec<_>) =
+                review.into_iter().partition(Diagnostic::is_error);
             if errors.is_empty() {
                 warnings.extend(others);
                 files.push((path, written.text));

@@ -338,4 +338,20 @@ pub mod tests {
         not[0] = b'P';
         assert!(stream(&not, "Workbook").is_err());
     }
+
+    #[test]
+    fn any_byte_of_the_header_fat_or_directory_changed_is_never_a_panic() {
+        for whole in [
+            compound("Workbook", &[7; 5000]),
+            compound("Workbook", b"small"),
+        ] {
+            for at in 0..whole.len().min(2048) {
+                for byte in [0x00, 0x01, 0x7F, 0xFE, 0xFF] {
+                    let mut changed = whole.clone();
+                    changed[at] = byte;
+                    let _ = stream(&changed, "Workbook");
+                }
+            }
+        }
+    }
 }
