@@ -39,10 +39,12 @@ const CELLS: [(u16, usize); 5] = [
 /// The number format of every formatted cell of the `.xls` file `file`,
 /// by sheet name; none for a file that is not BIFF8.
 pub fn xls_formats(file: &[u8]) -> Result<HashMap<String, Formats>, String> {
-    match cfb::stream(file, "Workbook")? {
-        Some(stream) => formats(&stream),
-        None => Ok(HashMap::new()),
-    }
+    let read = match cfb::stream(file, "Workbook") {
+        Ok(Some(stream)) => formats(&stream),
+        Ok(None) => Ok(HashMap::new()),
+        Err(e) => Err(e),
+    };
+    read.map_err(|e| format!("{e}; open it in Excel, WPS or LibreOffice and save it again"))
 }
 
 /// The formats of the cells of every worksheet in a `Workbook` stream.
@@ -99,10 +101,7 @@ impl Globals {
 fn globals(stream: &[u8]) -> Result<Option<Globals>, String> {
     let mut globals = Globals::default();
     let records = substream(stream, 0)?;
-    let Some(bof) = records.first() else {
-        return Ok(None);
-    };
-    if u16_at(bof.data, 0) != Some(BIFF8) {
+    if records.first().and_then(|bof| u16_at(bof.data, 0)) != Some(BIFF8) {
         return Ok(None);
     }
     for record in &records {
@@ -215,12 +214,12 @@ fn substream(stream: &[u8], start: usize) -> Result<Vec<Record<'_>>, String> {
         at = record.at + 4 + record.data.len();
         match record.kind {
             BOF => depth += 1,
-            EOF => depth = depth.saturating_sub(1),
             _ if depth == 0 => {
                 return Err(format!(
                     "the records at byte {start} do not start with a BOF"
                 ));
             }
+            EOF => depth -= 1,
             _ => {}
         }
         if depth == 0 {
@@ -428,6 +427,12 @@ mod tests {
     fn a_stream_older_than_biff8_has_no_formats() {
         let old = [record(BOF, &[0x00, 0x05, 0x05, 0x00]), record(EOF, &[])].concat();
         assert!(formats(&old).unwrap().is_empty());
+        let headless = [record(EOF, &[]), bof(), record(EOF, &[])].concat();
+        assert!(
+            formats(&headless)
+                .unwrap_err()
+                .contains("do not start with a BOF")
+        );
     }
 
     #[test]
