@@ -145,8 +145,9 @@ pub enum Command {
     },
     /// Reads a workbook (.xlsx, .xls, .ods or .csv), one row per indicator or
     /// laid out like the printed form, into data files, one per department:
-    /// <out>/<year>/<slug>.yaml. A data file that differs is never replaced
-    /// without --force.
+    /// <out>/<year>/<slug>.yaml. Nothing is written when `check` would find
+    /// an error in them; a data file that differs is never replaced without
+    /// --force.
     Import {
         #[command(flatten)]
         templates: TemplatesArg,

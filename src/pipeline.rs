@@ -48,14 +48,18 @@ pub struct LastYear {
     pub bytes: Vec<u8>,
 }
 
+impl LastYear {
+    fn read(path: PathBuf) -> Option<Self> {
+        let bytes = std::fs::read(&path).ok()?;
+        Some(Self { path, bytes })
+    }
+}
+
 impl Input {
     /// The data file at `path` and its previous year's, from disk.
     pub fn read(path: &Path) -> Result<Self, Vec<Diagnostic>> {
         let bytes = read(path).map_err(|d| vec![*d])?;
-        let last_year = previous_year_path(path).and_then(|last| {
-            let bytes = std::fs::read(&last).ok()?;
-            Some(LastYear { path: last, bytes })
-        });
+        let last_year = previous_year_path(path).and_then(LastYear::read);
         Ok(Self {
             path: path.to_owned(),
             bytes,
@@ -144,24 +148,7 @@ impl Session {
     /// every rule's findings, against its previous year too, waivers applied.
     /// The same for `check` and `build`, which builds only what has no error.
     pub fn check(&self, loaded: &Loaded) -> Vec<Diagnostic> {
-        let source = &loaded.source;
-        let last_year = loaded.input.last_year.as_ref().and_then(|last| {
-            let parsed = parse_bytes(&last.path, &last.bytes, &self.forms).ok()?;
-            Some((last, parsed))
-        });
-        let previous = last_year.as_ref().map(|(last, parsed)| Previous {
-            path: &last.path,
-            document: &parsed.document,
-        });
-        let warnings = source.warnings.clone();
-        check_with_history(
-            &source.path,
-            &source.document,
-            &self.forms,
-            previous,
-            warnings,
-        )
-        .into_all()
+        review(&loaded.source, &self.forms, loaded.input.last_year.as_ref())
     }
 
     /// The document's Typst source, from its form's template.
@@ -201,6 +188,45 @@ impl Session {
                 .collect()
         })
     }
+}
+
+/// What `check` finds in a loaded file, against `last_year` when there is
+/// one: its contract's warnings and every rule's findings, waivers applied.
+fn review(source: &Source, forms: &Forms, last_year: Option<&LastYear>) -> Vec<Diagnostic> {
+    let parsed = last_year.and_then(|last| {
+        let parsed = parse_bytes(&last.path, &last.bytes, forms).ok()?;
+        Some((&last.path, parsed))
+    });
+    let previous = parsed.as_ref().map(|(path, parsed)| Previous {
+        path,
+        document: &parsed.document,
+    });
+    review_against(source, forms, previous)
+}
+
+/// [`Session::check`] for a data file not yet written (`jixiao import`),
+/// whose previous year may be one of the others about to be (`staged`)
+/// rather than on disk.
+pub fn review_staged(source: &Source, forms: &Forms, staged: &[Source]) -> Vec<Diagnostic> {
+    let last_path = previous_year_path(&source.path);
+    match last_path
+        .as_ref()
+        .and_then(|path| staged.iter().find(|s| &s.path == path))
+    {
+        Some(earlier) => {
+            let previous = Previous {
+                path: &earlier.path,
+                document: &earlier.document,
+            };
+            review_against(source, forms, Some(previous))
+        }
+        None => review(source, forms, last_path.and_then(LastYear::read).as_ref()),
+    }
+}
+
+fn review_against(source: &Source, forms: &Forms, previous: Option<Previous>) -> Vec<Diagnostic> {
+    let warnings = source.warnings.clone();
+    check_with_history(&source.path, &source.document, forms, previous, warnings).into_all()
 }
 
 /// The set-up findings as one error, for a command that cannot start

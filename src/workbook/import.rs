@@ -9,17 +9,22 @@
 //! 指标描述 or 确定依据 is a value column of the tables. A department's or project's field may be repeated on every
 //! row of any sheet, as budget systems export it; two rows that say
 //! different things are an error at the second. Nothing is written unless
-//! every document reads, and each is held to its form as `check` holds a
-//! data file.
+//! every document reads and passes `check`: each is held to its form and
+//! its review rules as `check` holds a data file.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
 
 use super::layout::{self, Column, Layout, Owner};
 use super::yaml::{self, Tree};
 use super::{CellRef, Grid, Problem, form_layout};
 use crate::contract::{Contract, Field, Forms, Kind};
+use crate::diag::Diagnostic;
+use crate::load::load_source;
 use crate::model::{Date, Money, When};
+use crate::pipeline::review_staged;
 
 /// Why a workbook was not imported; nothing was written.
 #[derive(Debug, thiserror::Error)]
@@ -45,15 +50,21 @@ fn problems(found: &[Problem]) -> String {
 #[derive(Debug)]
 pub struct Imported {
     pub files: Vec<(PathBuf, String)>,
+    /// What the review rules find in them short of an error.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Reads `grids` (the sheets of the workbook named `source`) into data files
-/// in the form `form`, or each department's form where a 表式 column says.
+/// for the data folder `data`, in the form `form`, or each department's
+/// form where a 表式 column says. A document `check` would find an error in
+/// is an error at the cell the finding came from, so nothing is written
+/// that fails `check`.
 pub fn import(
     grids: &[Grid],
     forms: &Forms,
     form: Option<&str>,
     source: &str,
+    data: &Path,
 ) -> Result<Imported, ImportError> {
     let layouts: Layouts = forms
         .contracts
@@ -82,7 +93,7 @@ pub fn import(
     for sheet in &sheets {
         reader.rows(sheet);
     }
-    reader.documents(forms, source)
+    reader.documents(forms, source, data)
 }
 
 /// What a sheet holds.
@@ -667,9 +678,19 @@ impl<'l> Reader<'l> {
         }
     }
 
-    /// Every document as a data file, held to its form.
-    fn documents(mut self, forms: &Forms, source: &str) -> Result<Imported, ImportError> {
-        let mut files: Vec<(PathBuf, String)> = Vec::new();
+    /// Every document as a data file, held to its form and to the review
+    /// rules as `check` holds one in `data`.
+    fn documents(
+        mut self,
+        forms: &Forms,
+        source: &str,
+        data: &Path,
+    ) -> Result<Imported, ImportError> {
+        // Every document is loaded before any is reviewed: a department's
+        // previous year may be among them, not yet on disk. Documents are
+        // reviewed on every core at once, as `check` reviews a folder.
+        let mut sources = Vec::new();
+        let mut staged = Vec::new();
         let docs = std::mem::take(&mut self.docs);
         for doc in &docs {
             // A department without a known form was reported at its rows.
@@ -702,7 +723,7 @@ impl<'l> Reader<'l> {
                 None => slug_of(&doc.name.text),
             };
             let path = PathBuf::from(&year).join(format!("{slug}.yaml"));
-            if files.iter().any(|(p, _)| *p == path) {
+            if staged.iter().any(|(p, _, _)| *p == path) {
                 found.push(Problem {
                     at: doc.name.at.clone(),
                     message: format!("a second department would be written to {}: give each department its own {} ", path.display(), layout::SLUG),
@@ -717,23 +738,47 @@ impl<'l> Reader<'l> {
                 format!("Imported from {source} by `jixiao import`."),
             ];
             let written = yaml::write(&header, &entries);
-            if let Err(found) = crate::load::parse(&path, &written.text, forms) {
-                for d in found.into_iter().filter(|d| d.is_error()) {
-                    let at = written
-                        .cell_at(d.loc.line as usize)
-                        .cloned()
-                        .unwrap_or_else(|| doc.name.at.clone());
-                    let hint = d.hint.map(|h| format!(" ({h})")).unwrap_or_default();
-                    self.problem(at, format!("{}{hint}", d.message));
+            match load_source(data, &data.join(&path), written.text.as_bytes(), forms) {
+                Ok(source) => {
+                    sources.push(source);
+                    staged.push((path, written, doc.name.at.clone()));
                 }
-                continue;
+                Err(found) => self.at_cells(found, &written, &doc.name.at),
             }
-            files.push((path, written.text));
+        }
+        let reviews: Vec<Vec<Diagnostic>> = sources
+            .par_iter()
+            .map(|source| review_staged(source, forms, &sources))
+            .collect();
+        let mut files = Vec::new();
+        let mut warnings = Vec::new();
+        for (review, (path, written, name_at)) in reviews.into_iter().zip(staged) {
+            let (errors, others): (Vec<_>, Vec<_>) =
+                review.into_iter().partition(Diagnostic::is_error);
+            if errors.is_empty() {
+                warnings.extend(others);
+                files.push((path, written.text));
+            } else {
+                self.at_cells(errors, &written, &name_at);
+            }
         }
         if self.problems.is_empty() {
-            Ok(Imported { files })
+            Ok(Imported { files, warnings })
         } else {
             Err(ImportError::Cells(self.problems))
+        }
+    }
+
+    /// A document's errors, each at the cell its line of YAML came from
+    /// (else at the department's name).
+    fn at_cells(&mut self, found: Vec<Diagnostic>, written: &yaml::Written, name: &CellRef) {
+        for d in found.into_iter().filter(Diagnostic::is_error) {
+            let at = written
+                .cell_at(d.loc.line as usize)
+                .cloned()
+                .unwrap_or_else(|| name.clone());
+            let hint = d.hint.map(|h| format!(" ({h})")).unwrap_or_default();
+            self.problem(at, format!("{} [{}]{hint}", d.message, d.code));
         }
     }
 }
@@ -1178,9 +1223,14 @@ mod tests {
         }
     }
 
+    /// A data folder with no earlier years to compare with.
+    fn no_data() -> PathBuf {
+        std::env::temp_dir().join("jixiao-import-no-data")
+    }
+
     fn national(grids: &[Grid]) -> Result<Imported, ImportError> {
         let forms = load_forms(&TemplateStore::built_in()).unwrap();
-        import(grids, &forms, Some("national"), "t.xlsx")
+        import(grids, &forms, Some("national"), "t.xlsx", &no_data())
     }
 
     fn problems(result: Result<Imported, ImportError>) -> Vec<String> {
@@ -1218,14 +1268,29 @@ mod tests {
         ]
     }
 
+    /// A department's rows that `check` finds nothing wrong with: one
+    /// indicator of each 一级指标 the form asks for.
+    fn clean<'a>(department: &'a str, total: &'a str) -> Vec<Vec<&'a str>> {
+        [
+            ("产出指标", "数量指标", "购置台数", "≥10台"),
+            ("产出指标", "质量指标", "验收合格率", "≥98%"),
+            ("效益指标", "社会效益指标", "办公效率", "有效提升"),
+            ("满意度指标", "服务对象满意度指标", "使用人员满意度", "≥90%"),
+        ]
+        .into_iter()
+        .map(|(level1, level2, name, value)| {
+            let mut cells = row(department, total, name);
+            cells[6..].copy_from_slice(&[level1, level2, name, value]);
+            cells
+        })
+        .collect()
+    }
+
     #[test]
     fn one_row_per_indicator_gives_a_data_file_per_department() {
-        let rows = [
-            HEAD.to_vec(),
-            row("某局", "36.50", "购置台数"),
-            row("某局", "36.50", "验收合格率"),
-            row("某所", "1,200.00", "购置台数"),
-        ];
+        let mut rows = vec![HEAD.to_vec()];
+        rows.extend(clean("某局", "36.50"));
+        rows.extend(clean("某所", "1,200.00"));
         let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
         let imported = national(&[grid("指标", &rows)]);
         let found = match imported {
@@ -1242,6 +1307,43 @@ mod tests {
         assert!(text.contains("total: '36.50'"), "{text}");
         assert!(text.contains("- name: '验收合格率'"), "{text}");
         assert!(found.files[1].1.contains("total: '1200.00'"));
+    }
+
+    #[test]
+    fn what_check_would_refuse_is_an_error_at_its_cell() {
+        let mut rows = vec![HEAD.to_vec()];
+        rows.extend(clean("某局", "36.50"));
+        rows[2][9] = "≥10台";
+        rows.extend(clean("某所", "1,200.00"));
+        let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+        let found = problems(national(&[grid("指标", &rows)]));
+        assert_eq!(
+            found,
+            ["指标!J3: 比率类指标“验收合格率”的指标值“≥10台”不是百分比 [rate-unit]"],
+            "the rule's finding, at the cell of the value, and for that department only"
+        );
+    }
+
+    #[test]
+    fn a_year_is_reviewed_against_the_year_before_it_in_the_same_workbook() {
+        let mut rows = vec![HEAD.to_vec()];
+        rows.extend(clean("某局", "36.50"));
+        for mut earlier in clean("某局", "36.50") {
+            earlier[1] = "2022";
+            rows.push(earlier);
+        }
+        let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+        let imported = national(&[grid("指标", &rows)]).unwrap();
+        let warned: Vec<String> = imported
+            .warnings
+            .iter()
+            .map(|d| format!("{}: {}", d.file.display(), d.code))
+            .collect();
+        let copied = no_data().join("2023/某局.yaml");
+        assert!(
+            warned.contains(&format!("{}: copied-from-last-year", copied.display())),
+            "{warned:?}"
+        );
     }
 
     #[test]
@@ -1309,7 +1411,13 @@ mod tests {
         let forms = load_forms(&TemplateStore::built_in()).unwrap();
         let rows = [HEAD.to_vec(), row("某局", "36.50", "购置台数")];
         let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
-        let found = problems(import(&[grid("指标", &rows)], &forms, None, "t.xlsx"));
+        let found = problems(import(
+            &[grid("指标", &rows)],
+            &forms,
+            None,
+            "t.xlsx",
+            &no_data(),
+        ));
         assert!(
             found[0].starts_with("指标!A2: no form for this department"),
             "{found:?}"
@@ -1319,6 +1427,7 @@ mod tests {
             &forms,
             Some("nationl"),
             "t.xlsx",
+            &no_data(),
         ));
         assert!(
             found[0].starts_with("指标!A2: there is no form “nationl”"),

@@ -21,6 +21,7 @@ use std::fmt;
 use std::path::Path;
 
 use crate::contract::Forms;
+use crate::diag::Diagnostic;
 
 pub use export::{ExportError, Exported, export};
 pub use files::{Change, WriteError, Written, write_all};
@@ -38,27 +39,38 @@ pub enum WorkbookError {
     Write(#[from] WriteError),
 }
 
+/// What an import wrote, and the review rules' findings short of an error.
+#[derive(Debug)]
+pub struct Import {
+    pub written: Vec<Written>,
+    pub warnings: Vec<Diagnostic>,
+}
+
 /// Imports the workbook `file` into the data folder `out`: every data file
-/// it gives, or none (see [`write_all`]).
+/// it gives, or none (see [`write_all`]). The files are checked before any
+/// is written, so a workbook whose data `check` would refuse writes nothing.
 pub fn import_workbook(
     file: &Path,
     forms: &Forms,
     form: Option<&str>,
     out: &Path,
     force: bool,
-) -> Result<Vec<Written>, WorkbookError> {
+) -> Result<Import, WorkbookError> {
     let grids = read_workbook(file)?;
     let source = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let imported = import(&grids, forms, form, &source)?;
+    let imported = import(&grids, forms, form, &source, out)?;
     let files: Vec<_> = imported
         .files
         .into_iter()
         .map(|(path, text)| (out.join(path), text))
         .collect();
-    Ok(write_all(&files, force)?)
+    Ok(Import {
+        written: write_all(&files, force)?,
+        warnings: imported.warnings,
+    })
 }
 
 /// A sheet as its cells show: each cell's text with the number format

@@ -3,19 +3,22 @@
 //! calamine reads the cells of `.xlsx`, `.xls` and `.ods`, but hands a
 //! number over as a float without its number format; for `.xlsx` the
 //! formats are read here from the file's styles, so that a cell is taken
-//! as it shows ([`super::shown`]). An `.ods` file keeps the text each cell
-//! shows beside its value, and that text is read. A `.xls` number is
-//! shown in the General format (calamine does not hand over its number
-//! format). A CSV file is text already: UTF-8 (with
-//! or without a byte-order mark) or, as Chinese Excel and WPS save it, GBK.
+//! as it shows ([`super::shown`]); for `.xls` they are read from its BIFF
+//! records ([`biff`]). An `.ods` file keeps the text each cell shows
+//! beside its value, and that text is read. A CSV file is text already:
+//! UTF-8 (with or without a byte-order mark) or, as Chinese Excel and WPS
+//! save it, GBK.
 
 use std::collections::HashMap;
-use std::io::{BufReader, Read, Seek};
+use std::io::{BufReader, Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 
 use calamine::{Data, Reader};
 
 use super::{Grid, Span, shown};
+
+mod biff;
+mod cfb;
 
 /// A workbook that cannot be read at all.
 #[derive(Debug, thiserror::Error)]
@@ -50,44 +53,52 @@ pub fn read_workbook(path: &Path) -> Result<Vec<Grid>, ReadError> {
             let formats = xlsx_formats(path).map_err(unreadable)?;
             let mut book: calamine::Xlsx<_> = calamine::open_workbook(path)
                 .map_err(|e: calamine::XlsxError| unreadable(e.to_string()))?;
-            let mut grids = Vec::new();
-            for name in book.sheet_names() {
-                let range = book
-                    .worksheet_range(&name)
-                    .map_err(|e| unreadable(e.to_string()))?;
-                let merges = book
-                    .merge_cells_by_sheet_name(&name)
-                    .map_err(|e| unreadable(e.to_string()))?;
-                let codes = formats.get(&name);
-                grids.push(grid(&name, &range, &merges, |row, col| {
-                    codes.and_then(|c| c.get(&(row, col))).map(String::as_str)
-                }));
-            }
-            grids
+            sheets(
+                &mut book,
+                calamine::Xlsx::merge_cells_by_sheet_name,
+                &formats,
+            )
+            .map_err(unreadable)?
         }
         "ods" => ods_grids(path).map_err(unreadable)?,
         "xls" => {
+            let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
+            let formats = biff::xls_formats(&bytes).map_err(unreadable)?;
             let mut book =
-                calamine::open_workbook_auto(path).map_err(|e| unreadable(e.to_string()))?;
-            let mut grids = Vec::new();
-            for name in book.sheet_names() {
-                let range = book
-                    .worksheet_range(&name)
-                    .map_err(|e| unreadable(e.to_string()))?;
-                let merges = match &mut book {
-                    calamine::Sheets::Xls(xls) => xls
-                        .merge_cells_by_sheet_name(&name)
-                        .map_err(|e| unreadable(e.to_string()))?,
-                    _ => Vec::new(),
-                };
-                grids.push(grid(&name, &range, &merges, |_, _| None));
-            }
-            grids
+                calamine::Xls::new(Cursor::new(bytes)).map_err(|e| unreadable(e.to_string()))?;
+            sheets(
+                &mut book,
+                |book, name| book.merge_cells_by_sheet_name(name),
+                &formats,
+            )
+            .map_err(unreadable)?
         }
         _ => return Err(ReadError::UnknownKind(path.to_owned())),
     };
     for grid in &mut grids {
         grid.fill_merges();
+    }
+    Ok(grids)
+}
+
+/// Every sheet of a workbook calamine reads, each cell shown in the
+/// format `formats` give it.
+fn sheets<RS: Read + Seek, R: Reader<RS>>(
+    book: &mut R,
+    merges: impl Fn(&mut R, &str) -> Result<Vec<calamine::Dimensions>, R::Error>,
+    formats: &HashMap<String, Formats>,
+) -> Result<Vec<Grid>, String>
+where
+    R::Error: std::fmt::Display,
+{
+    let mut grids = Vec::new();
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).map_err(|e| e.to_string())?;
+        let merges = merges(book, &name).map_err(|e| e.to_string())?;
+        let codes = formats.get(&name);
+        grids.push(grid(&name, &range, &merges, |row, col| {
+            codes.and_then(|c| c.get(&(row, col))).map(String::as_str)
+        }));
     }
     Ok(grids)
 }
@@ -133,7 +144,7 @@ fn text_of(data: &Data, format: Option<&str>) -> String {
     match data {
         Data::Empty => String::new(),
         Data::String(text) => text.clone(),
-        Data::Int(n) => n.to_string(),
+        Data::Int(n) => format.map_or_else(|| n.to_string(), |code| shown::number(*n as f64, code)),
         Data::Float(f) => shown::number(*f, format.unwrap_or("General")),
         Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
         Data::DateTime(when) => {
