@@ -14,12 +14,17 @@ use crate::pipeline::{Input, Project, Session};
 use crate::publish::plan;
 
 /// Loads and checks the data files `only` (every data file when none are
-/// named) without building anything. What is wrong with the templates or
-/// forms is among the findings, at its place, since no file can be checked
-/// without them.
+/// named) without building anything, and proves the forms they use (see
+/// [`Session::prove`]): what `check` passes, `build` builds. What is wrong
+/// with the templates, forms or fonts is among the findings, at its place,
+/// since no file can be checked without them.
 pub fn check(project: &Project, only: &[PathBuf]) -> anyhow::Result<Vec<Diagnostic>> {
-    let session = match Session::open(project) {
+    let mut session = match Session::open(project) {
         Ok(session) => session,
+        Err(found) => return Ok(found),
+    };
+    let fonts = match session.find_fonts() {
+        Ok(fonts) => fonts,
         Err(found) => return Ok(found),
     };
     let mut diagnostics = Vec::new();
@@ -35,22 +40,34 @@ pub fn check(project: &Project, only: &[PathBuf]) -> anyhow::Result<Vec<Diagnost
         }
         only.to_vec()
     };
-    let checked: Vec<Vec<Diagnostic>> = files
+    let checked: Vec<Checked> = files
         .par_iter()
         .map(|path| check_file(&session, path))
         .collect();
-    diagnostics.extend(checked.into_iter().flatten());
+    let mut forms: Vec<String> = checked.iter().filter_map(|c| c.form.clone()).collect();
+    forms.sort();
+    forms.dedup();
+    diagnostics.extend(session.prove(&forms, &fonts));
+    diagnostics.extend(checked.into_iter().flat_map(|c| c.found));
     Ok(diagnostics)
+}
+
+/// A data file checked: its findings, and its form when it loaded.
+struct Checked {
+    form: Option<String>,
+    found: Vec<Diagnostic>,
 }
 
 /// One data file loaded and checked, against its previous year too: its
 /// findings, or why it could not be loaded. Files are independent, so a
 /// folder's are checked on every core at once.
-fn check_file(session: &Session, path: &Path) -> Vec<Diagnostic> {
-    let loaded = Input::read(path).and_then(|input| session.load(input));
-    match loaded {
-        Ok(loaded) => session.check(&loaded),
-        Err(found) => found,
+fn check_file(session: &Session, path: &Path) -> Checked {
+    match Input::read(path).and_then(|input| session.load(input)) {
+        Ok(loaded) => Checked {
+            form: Some(loaded.source.document.form.value.clone()),
+            found: session.check(&loaded),
+        },
+        Err(found) => Checked { form: None, found },
     }
 }
 

@@ -20,6 +20,7 @@
 
 mod framework;
 mod model;
+mod sample;
 mod schema;
 mod skeleton;
 mod spec;
@@ -29,11 +30,12 @@ mod view;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+pub use sample::{Sample, samples};
 pub use schema::{json_schema, schema_file};
 pub use skeleton::skeleton;
 pub use spec::{ContractError, FORM_FILE};
 pub(crate) use validate::closest;
-pub use validate::validate;
+pub use validate::{Printed, Validation, validate};
 pub use view::{Extras, extras, published_json, view};
 
 use crate::model::Unit;

@@ -15,7 +15,7 @@ use crate::codes::{
     BAD_AMOUNT, BAD_DATE, DUPLICATE_KEY, EMPTY_FILE, FILE_TOO_LARGE, LIMIT, LINE_TOO_LONG,
     MISSING_FIELD, NOT_A_DATA_FILE, NOT_UTF8, UNKNOWN_KEY, UNREADABLE, WRONG_TYPE, YAML_SYNTAX,
 };
-use crate::contract::{Extras, Forms, any_form, closest, extras, validate};
+use crate::contract::{Extras, Forms, Printed, Validation, any_form, closest, extras, validate};
 use crate::diag::Diagnostic;
 use crate::model::{Document, Loc, RejectedValue, take_refused};
 use crate::node::Node;
@@ -52,6 +52,8 @@ pub struct Source {
     pub extras: Extras,
     /// Warnings of its form's contract: values the form does not print.
     pub warnings: Vec<Diagnostic>,
+    /// The values its form prints, where they are written.
+    pub printed: Vec<Printed>,
 }
 
 /// A data file read into the model, with what its contract said.
@@ -60,6 +62,7 @@ pub struct Parsed {
     pub document: Document,
     pub extras: Extras,
     pub warnings: Vec<Diagnostic>,
+    pub printed: Vec<Printed>,
 }
 
 /// Why the data folder cannot be read at all.
@@ -173,6 +176,7 @@ pub fn load_source(
         document: parsed.document,
         extras: parsed.extras,
         warnings: parsed.warnings,
+        printed: parsed.printed,
     })
 }
 
@@ -242,7 +246,8 @@ pub fn parse(path: &Path, text: &str, forms: &Forms) -> Result<Parsed, Vec<Diagn
     let form = node.get("form").and_then(Node::as_text).unwrap_or_default();
     let contract = forms.get(form);
     let fields = contract.map_or_else(|| Cow::Owned(any_form()), |c| Cow::Borrowed(&c.fields));
-    let found = validate(path, &node, &fields, contract.map(|c| c.name.as_str()));
+    let Validation { found, printed } =
+        validate(path, &node, &fields, contract.map(|c| c.name.as_str()));
     if found.iter().any(Diagnostic::is_error) {
         return Err(found);
     }
@@ -254,6 +259,7 @@ pub fn parse(path: &Path, text: &str, forms: &Forms) -> Result<Parsed, Vec<Diagn
         document,
         extras,
         warnings: found,
+        printed,
     })
 }
 

@@ -7,18 +7,23 @@
 //! or its findings. `check`, `build`, `watch`, the tests and the fuzz target
 //! all call these, so none of them tests less than another publishes.
 
+pub mod digest;
 mod locate;
+mod proof;
 
 use std::path::{Path, PathBuf};
 
-use crate::check::{Forms, Previous, check_with_history, load_forms, previous_year_path};
-use crate::codes::{FORM_FILE, SETUP};
+use crate::check::{
+    Forms, Previous, check_with_history, draws_nothing, load_forms, previous_year_path,
+};
+use crate::codes::{FORM_FILE, MISSING_GLYPH, SETUP};
 use crate::contract::{ContractError, view};
 use crate::diag::Diagnostic;
 use crate::load::{Source, load_source, parse_bytes, read};
 use crate::model::Loc;
 use crate::render::{Page, Renderer};
 use crate::templates::TemplateStore;
+use crate::typeset::fonts::{Coverage, Fonts};
 use crate::typeset::{FONT_ROLES, Problem, Setup, SetupError, Typeset};
 
 /// Where a project keeps its inputs.
@@ -96,6 +101,9 @@ pub struct Session {
     pub renderer: Renderer,
     /// What a typesetter is made from, handed to worker processes whole.
     pub setup: Setup,
+    /// The characters the installed fonts have, once [`Session::find_fonts`]
+    /// has looked: every printed value is then held to them.
+    coverage: Option<Coverage>,
 }
 
 impl Session {
@@ -135,7 +143,18 @@ impl Session {
             forms,
             renderer,
             setup,
+            coverage: None,
         })
+    }
+
+    /// Finds the fonts the documents will be typeset with (the system's
+    /// and the project's font folders), and from now on checks every
+    /// printed character against them, as typesetting would.
+    pub fn find_fonts(&mut self) -> Result<Fonts, Vec<Diagnostic>> {
+        let fonts = Fonts::discover(&self.setup.font_dirs, &self.setup.roles)
+            .map_err(|e| vec![setup_error(&self.store, &SetupError::from(e))])?;
+        self.coverage = Some(Coverage::of(&fonts));
+        Ok(fonts)
     }
 
     /// Parses a data file once into the model, against its form's contract.
@@ -148,7 +167,11 @@ impl Session {
     /// every rule's findings, against its previous year too, waivers applied.
     /// The same for `check` and `build`, which builds only what has no error.
     pub fn check(&self, loaded: &Loaded) -> Vec<Diagnostic> {
-        review(&loaded.source, &self.forms, loaded.input.last_year.as_ref())
+        let mut found = review(&loaded.source, &self.forms, loaded.input.last_year.as_ref());
+        if let Some(coverage) = &self.coverage {
+            found.extend(missing_glyphs(loaded, coverage));
+        }
+        found
     }
 
     /// The document's Typst source, from its form's template.
@@ -227,6 +250,53 @@ pub fn review_staged(source: &Source, forms: &Forms, staged: &[Source]) -> Vec<D
 fn review_against(source: &Source, forms: &Forms, previous: Option<Previous>) -> Vec<Diagnostic> {
     let warnings = source.warnings.clone();
     check_with_history(&source.path, &source.document, forms, previous, warnings).into_all()
+}
+
+/// Each character of a printed value that no installed font has, at its
+/// first place in the data file.
+fn missing_glyphs(loaded: &Loaded, coverage: &Coverage) -> Vec<Diagnostic> {
+    let text = String::from_utf8_lossy(&loaded.input.bytes);
+    let mut seen = std::collections::HashSet::new();
+    let mut found = Vec::new();
+    for printed in &loaded.source.printed {
+        let missing = printed
+            .text
+            .chars()
+            .filter(|&c| !draws_nothing(c) && !coverage.has(c));
+        for c in missing.filter(|&c| seen.insert(c)) {
+            let message = format!(
+                "no installed font has a glyph for “{c}” (U+{:04X}): it would print as a blank box",
+                c as u32
+            );
+            let loc = place_of(&text, printed.loc, c);
+            found.push(
+                Diagnostic::new(MISSING_GLYPH, &loaded.source.path, loc, message).with_hint(
+                    "install a font that has it (see README.md, Fonts), or write the character another way",
+                ),
+            );
+        }
+    }
+    found
+}
+
+/// Where `c` is first written at or after `from`: a value's place is where
+/// it starts, and the character may stand further along, or on a later
+/// line of a block scalar.
+fn place_of(text: &str, from: Loc, c: char) -> Loc {
+    let first = from.line.saturating_sub(1) as usize;
+    text.lines()
+        .enumerate()
+        .skip(first)
+        .find_map(|(index, line)| {
+            let skip = if index == first {
+                from.column.saturating_sub(1) as usize
+            } else {
+                0
+            };
+            let column = line.chars().skip(skip).position(|x| x == c)? + skip;
+            Some(Loc::new(index as u32 + 1, column as u32 + 1))
+        })
+        .unwrap_or(from)
 }
 
 /// The set-up findings as one error, for a command that cannot start

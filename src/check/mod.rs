@@ -26,7 +26,7 @@ pub use crate::contract::{Forms, load_forms};
 use crate::diag::Diagnostic;
 use crate::model::{Document, IndicatorTable, Loc, Text};
 pub use history::previous_year_path;
-pub use text::first_invisible;
+pub use text::{draws_nothing, first_invisible};
 
 /// The outcome of checking one document.
 #[derive(Clone, Debug, Default)]

@@ -87,6 +87,17 @@ pub fn first_invisible(text: &str) -> Option<char> {
     })
 }
 
+/// A character a page shows no mark for, so that no font need have it:
+/// white space, control, default-ignorable and direction characters.
+pub fn draws_nothing(c: char) -> bool {
+    use icu_properties::CodePointSetData;
+    use icu_properties::props::{BidiControl, DefaultIgnorableCodePoint};
+    c.is_whitespace()
+        || c.is_control()
+        || CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c)
+        || CodePointSetData::new::<BidiControl>().contains(c)
+}
+
 /// Empty, or only white space and invisible characters.
 fn is_blank(text: &str) -> bool {
     text.chars()

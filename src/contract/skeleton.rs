@@ -126,7 +126,8 @@ mod tests {
                 &node,
                 &contract.fields,
                 Some(&contract.name),
-            );
+            )
+            .found;
             assert!(
                 found
                     .iter()

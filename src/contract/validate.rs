@@ -13,13 +13,30 @@ use crate::diag::Diagnostic;
 use crate::model::{Date, Loc, Money, When};
 use crate::node::{Node, Value};
 
+/// What the contract found in a data file, and the texts it prints.
+#[derive(Debug, Default)]
+pub struct Validation {
+    pub found: Vec<Diagnostic>,
+    /// Every value the form prints, where it is written: what must be
+    /// typeset, every character of it, in a font that has it.
+    pub printed: Vec<Printed>,
+}
+
+/// A value the form prints.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Printed {
+    pub loc: Loc,
+    pub text: String,
+}
+
 /// The findings of `node` (a whole data file) against `fields`, the
 /// contract of the form `form` (none when the file names no known form).
-pub fn validate(path: &Path, node: &Node, fields: &[Field], form: Option<&str>) -> Vec<Diagnostic> {
+pub fn validate(path: &Path, node: &Node, fields: &[Field], form: Option<&str>) -> Validation {
     let mut validator = Validator {
         path,
         form,
-        found: Vec::new(),
+        found: Validation::default(),
+        printing: true,
     };
     validator.record(node, fields, "");
     validator.found
@@ -28,13 +45,15 @@ pub fn validate(path: &Path, node: &Node, fields: &[Field], form: Option<&str>) 
 struct Validator<'a> {
     path: &'a Path,
     form: Option<&'a str>,
-    found: Vec<Diagnostic>,
+    found: Validation,
+    /// Whether the value at hand is printed: every field on its path is.
+    printing: bool,
 }
 
 impl Validator<'_> {
     fn error(&mut self, loc: Loc, rule: &'static Rule, message: String, hint: Option<String>) {
         let diagnostic = Diagnostic::new(rule, self.path, loc, message);
-        self.found.push(match hint {
+        self.found.found.push(match hint {
             Some(hint) => diagnostic.with_hint(hint),
             None => diagnostic,
         });
@@ -63,7 +82,7 @@ impl Validator<'_> {
                 continue;
             };
             if !field.printed && field.role == Role::Model && !value.is_empty() {
-                self.found.push(
+                self.found.found.push(
                     Diagnostic::new(UNPRINTED_FIELD, self.path, key.loc,
                         format!(
                             "`{here}`（{}）is not printed by the form “{}”: it will be in the published data, not in the PDF or web page",
@@ -75,7 +94,10 @@ impl Validator<'_> {
                     .about(here.clone()),
                 );
             }
+            let printing = self.printing;
+            self.printing = printing && field.printed && field.role != Role::Meta;
             self.value(value, field, &here);
+            self.printing = printing;
         }
         for field in fields.iter().filter(|f| f.required) {
             let given = entries.iter().find(|(k, _)| k.name == field.key);
@@ -108,6 +130,9 @@ impl Validator<'_> {
             Value::Scalar(text) => Some(text.as_str()),
             _ => None,
         };
+        if let Some(text) = text {
+            self.print(node.loc, text);
+        }
         match (&field.kind, text) {
             (Kind::Text | Kind::Value, Some(_)) => {}
             (Kind::Money(_), Some(text)) => {
@@ -160,10 +185,22 @@ impl Validator<'_> {
             return;
         };
         for (i, item) in items.iter().enumerate() {
-            if item.as_text().is_none() {
-                let message = format!("`{here}[{i}]` should be a piece of text");
-                self.error(item.loc, WRONG_TYPE, message, None);
+            match item.as_text() {
+                Some(text) => self.print(item.loc, text),
+                None => {
+                    let message = format!("`{here}[{i}]` should be a piece of text");
+                    self.error(item.loc, WRONG_TYPE, message, None);
+                }
             }
+        }
+    }
+
+    fn print(&mut self, loc: Loc, text: &str) {
+        if self.printing {
+            self.found.printed.push(Printed {
+                loc,
+                text: text.to_owned(),
+            });
         }
     }
 
@@ -257,7 +294,7 @@ mod tests {
         let yaml = yaml.replace("    kind: 延续", "    kind: 续建");
         let node = crate::node::parse(&yaml, serde_saphyr::Options::default()).unwrap();
         let fields = &forms.get("hunan-county").unwrap().fields;
-        let found = validate(Path::new("t.yaml"), &node, fields, Some("hunan-county"));
+        let found = validate(Path::new("t.yaml"), &node, fields, Some("hunan-county")).found;
         let choice: Vec<&Diagnostic> = found.iter().filter(|d| d.code == "bad-choice").collect();
         assert_eq!(choice.len(), 1, "{found:?}");
         assert_eq!(choice[0].loc.line, 24);
@@ -280,6 +317,7 @@ mod tests {
             &forms.get(form).unwrap().fields,
             Some(form),
         )
+        .found
     }
 
     #[test]

@@ -85,9 +85,11 @@ fn in_generated(store: &TemplateStore, document: &Typesetting, problem: &Problem
     }
 }
 
-/// The template line whose fixed text a generated line carries, searching
-/// the form's own template first, then the shared ones; the line with the
-/// most fixed text wins.
+/// The template line whose fixed text a generated line carries most of,
+/// searching the form's own template first, then the shared ones. A line's
+/// pieces between its tags are looked for in order, and a piece a branch
+/// left out (`{% if %}…{% else %}""{% endif %}`) may be missing; the line
+/// whose pieces found weigh most wins, if they are at least half of it.
 fn template_line<'s>(
     store: &'s TemplateStore,
     form: &str,
@@ -103,10 +105,11 @@ fn template_line<'s>(
         let text = String::from_utf8_lossy(&file.bytes);
         for (index, line) in text.lines().enumerate() {
             let pieces = fixed_pieces(line);
-            let weight: usize = pieces.iter().map(|p| p.chars().count()).sum();
-            let better = best.is_none_or(|(.., w)| weight > w);
-            if weight >= 3 && better && carries(generated, &pieces) {
-                best = Some((file, index as u32 + 1, weight));
+            let whole: usize = pieces.iter().map(|p| p.chars().count()).sum();
+            let found = carried(generated, &pieces);
+            let better = best.is_none_or(|(.., w)| found > w);
+            if found >= 3 && 2 * found >= whole && better {
+                best = Some((file, index as u32 + 1, found));
             }
         }
     }
@@ -140,16 +143,18 @@ fn fixed_pieces(line: &str) -> Vec<&str> {
         .collect()
 }
 
-/// Whether `generated` holds the pieces, in order.
-fn carries(generated: &str, pieces: &[&str]) -> bool {
+/// How much of the pieces `generated` holds, in order: the characters of
+/// those found, a piece not found skipped.
+fn carried(generated: &str, pieces: &[&str]) -> usize {
     let mut rest = generated;
-    pieces.iter().all(|piece| match rest.find(piece) {
-        Some(at) => {
+    let mut found = 0;
+    for piece in pieces {
+        if let Some(at) = rest.find(piece) {
             rest = &rest[at + piece.len()..];
-            true
+            found += piece.chars().count();
         }
-        None => false,
-    })
+    }
+    found
 }
 
 /// Where the data file first writes `c`: as itself, else the value that
@@ -227,6 +232,16 @@ mod tests {
             (found.code.as_ref(), found.loc),
             ("typeset", Loc::default())
         );
+    }
+
+    #[test]
+    fn a_piece_a_branch_left_out_does_not_hide_its_line() {
+        let line = r#"  row-label[联系电话], {% if p.phone %}nosuchfn(){% else %}""{% endif %},"#;
+        let pieces = fixed_pieces(line);
+        let generated = r#"  row-label[联系电话], nosuchfn(),"#;
+        let whole: usize = pieces.iter().map(|p| p.chars().count()).sum();
+        assert_eq!(carried(generated, &pieces), whole - 2);
+        assert_eq!(carried("row-label[项目名称]", &pieces), 0);
     }
 
     #[test]

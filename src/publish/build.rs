@@ -41,9 +41,8 @@ impl<'o> Run<'o> {
     /// Opens the session and finds the fonts, whose identity decides which
     /// outputs are up to date; the parent typesets nothing itself.
     pub(super) fn new(project: &Project, options: &'o BuildOptions) -> anyhow::Result<Self> {
-        let session = Session::open(project).map_err(setup_failed)?;
-        let fonts = Fonts::discover(&session.setup.font_dirs, &session.setup.roles)
-            .map_err(|e| anyhow::anyhow!("cannot set up Typst: {e}"))?;
+        let mut session = Session::open(project).map_err(setup_failed)?;
+        let fonts = session.find_fonts().map_err(setup_failed)?;
         let pool = Pool::new(options.worker.clone(), &session.setup, options.limits);
         let freshness = Freshness::new(&session.store, &fonts.identity, options.source_date);
         Ok(Self {

@@ -21,7 +21,6 @@ use crate::model::{Date, Loc};
 use crate::pipeline::{Input, Project, Session, setup_failed};
 use crate::site::{Entry, render_index};
 use crate::templates::{TemplateStore, slash_path};
-use crate::typeset::fonts::Fonts;
 
 /// Leaves the output folder holding exactly the documents' outputs, the
 /// index and the checksums.
@@ -57,13 +56,12 @@ pub fn index(
     holder: &str,
 ) -> anyhow::Result<Summary> {
     let started = Instant::now();
-    let session = Session::open(project).map_err(setup_failed)?;
+    let mut session = Session::open(project).map_err(setup_failed)?;
+    let fonts = session.find_fonts().map_err(setup_failed)?;
     let store = &session.store;
     let found = data_files(&project.data)?;
     let plan = plan::plan(&project.data, found.files);
     let state = State::open(out, Writer::Whole, holder)?;
-    let fonts = Fonts::discover(&session.setup.font_dirs, &session.setup.roles)
-        .map_err(|e| anyhow::anyhow!("cannot set up Typst: {e}"))?;
     let freshness = Freshness::new(store, &fonts.identity, source_date);
     let mut documents: Vec<DocReport> = plan
         .documents

@@ -11,7 +11,6 @@
 //! second build that wrote older text all fail the second test, so the
 //! document is built again.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -20,12 +19,9 @@ use sha2::{Digest, Sha256};
 use super::state::State;
 use crate::diag::Diagnostic;
 use crate::model::Date;
+use crate::pipeline::digest::{FormDigests, TOOL, field, hex};
 use crate::site::Entry;
 use crate::templates::TemplateStore;
-
-/// The binary's identity, which changes with its code (see `build.rs`):
-/// outputs another build of the same version number made are not trusted.
-const TOOL: &str = env!("JIXIAO_BUILD_ID");
 
 /// What a build records about a document it published.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -43,9 +39,7 @@ pub struct Stamp {
 /// The digests of what documents are made from, computed once per build.
 pub struct Freshness {
     /// Per form: the tool, fonts, `lib/` and the form's own files.
-    forms: BTreeMap<String, Vec<u8>>,
-    /// Shared by every form, for a form that does not exist.
-    base: Vec<u8>,
+    forms: FormDigests,
     source_date: String,
 }
 
@@ -60,31 +54,8 @@ impl Freshness {
         font_identity: &[u8],
         source_date: Option<Date>,
     ) -> Self {
-        let mut base = Sha256::new();
-        field(&mut base, tool.as_bytes());
-        field(&mut base, font_identity);
-        for (path, file) in store.files().filter(|(p, _)| !p.starts_with("forms/")) {
-            field(&mut base, path.as_bytes());
-            field(&mut base, &file.bytes);
-        }
-        let base = base.finalize().to_vec();
-        let forms = store
-            .forms()
-            .into_iter()
-            .map(|form| {
-                let mut digest = Sha256::new();
-                field(&mut digest, &base);
-                let folder = format!("forms/{form}/");
-                for (path, file) in store.files().filter(|(p, _)| p.starts_with(&folder)) {
-                    field(&mut digest, path.as_bytes());
-                    field(&mut digest, &file.bytes);
-                }
-                (form.to_owned(), digest.finalize().to_vec())
-            })
-            .collect();
         Self {
-            forms,
-            base,
+            forms: FormDigests::new(tool, store, font_identity),
             source_date: source_date.map(|d| d.to_string()).unwrap_or_default(),
         }
     }
@@ -94,7 +65,7 @@ impl Freshness {
     /// previous year's file (which the history rules read).
     pub fn inputs(&self, form: &str, relative: &Path, bytes: &[u8], last_year: &[u8]) -> String {
         let mut digest = Sha256::new();
-        field(&mut digest, self.forms.get(form).unwrap_or(&self.base));
+        field(&mut digest, self.forms.of(form));
         field(&mut digest, self.source_date.as_bytes());
         field(&mut digest, relative.to_string_lossy().as_bytes());
         field(&mut digest, bytes);
@@ -140,12 +111,6 @@ fn intact(path: &Path, sha256: &str) -> bool {
     std::fs::read(path).is_ok_and(|bytes| sha256_hex(&bytes) == sha256)
 }
 
-/// Adds a length-prefixed field, so that no two lists of fields digest alike.
-fn field(digest: &mut Sha256, bytes: &[u8]) {
-    digest.update((bytes.len() as u64).to_le_bytes());
-    digest.update(bytes);
-}
-
 /// One published file: its SHA-256 and its path relative to the output folder.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Published {
@@ -180,10 +145,6 @@ fn remove_if_present(path: &Path) -> std::io::Result<()> {
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -72,6 +72,47 @@ impl Fonts {
     }
 }
 
+/// Which characters some installed font can draw, asked per character and
+/// remembered. Typst falls back to any font that has a character, so a
+/// character none has prints as a blank box; `check` holds every printed
+/// value to this, so that it is found at its line before `build` lays out
+/// a page.
+pub struct Coverage {
+    fonts: Vec<typst::text::Coverage>,
+    known: std::sync::RwLock<std::collections::HashMap<char, bool>>,
+}
+
+impl Coverage {
+    pub fn of(fonts: &Fonts) -> Self {
+        let book = fonts.book();
+        let fonts = (0..)
+            .map_while(|index| book.info(index))
+            .map(|info| info.coverage.clone())
+            .collect();
+        Self {
+            fonts,
+            known: Default::default(),
+        }
+    }
+
+    pub fn has(&self, c: char) -> bool {
+        if let Some(&known) = self
+            .known
+            .read()
+            .ok()
+            .and_then(|k| k.get(&c).copied())
+            .as_ref()
+        {
+            return known;
+        }
+        let has = self.fonts.iter().any(|f| f.contains(c as u32));
+        if let Ok(mut known) = self.known.write() {
+            known.insert(c, has);
+        }
+        has
+    }
+}
+
 fn identity(
     roles: &BTreeMap<String, Vec<String>>,
     files: &[PathBuf],

@@ -149,3 +149,76 @@ fn a_broken_form_or_template_is_a_finding_at_its_place_in_every_format() {
     );
     assert!(sarif.contains("\"id\": \"setup\""), "{sarif}");
 }
+
+/// The county fixture in a scratch folder, its template and data edited.
+fn county_with(name: &str, template: (&str, &str), data: (&str, &str)) -> std::path::PathBuf {
+    let dir = scratch(name);
+    let fixture = root().join("tests/fixtures/county-form");
+    let copy = |relative: &str, edit: (&str, &str)| {
+        let text = std::fs::read_to_string(fixture.join(relative)).unwrap();
+        assert!(text.contains(edit.0), "{relative} lacks {}", edit.0);
+        let path = dir.join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text.replace(edit.0, edit.1)).unwrap();
+    };
+    let form = "templates/forms/hunan-county/form.yaml";
+    std::fs::create_dir_all(dir.join(form).parent().unwrap()).unwrap();
+    std::fs::copy(fixture.join(form), dir.join(form)).unwrap();
+    copy("templates/forms/hunan-county/main.typ.j2", template);
+    copy("data/2023/county-water.yaml", data);
+    dir
+}
+
+fn check_county(dir: &std::path::Path) -> std::process::Output {
+    let (data, templates) = (dir.join("data"), dir.join("templates"));
+    jixiao(&[
+        "check",
+        "--data",
+        data.to_str().unwrap(),
+        "--templates",
+        templates.to_str().unwrap(),
+    ])
+}
+
+fn build_county(dir: &std::path::Path) -> std::process::Output {
+    let templates = dir.join("templates");
+    build_into(
+        &dir.join("data"),
+        &dir.join("out"),
+        &["--templates", templates.to_str().unwrap()],
+    )
+}
+
+#[test]
+fn a_typst_error_in_a_branch_no_data_file_takes_is_found_by_check() {
+    let phone = r#"{{ p.leader_phone or "" }}"#;
+    let broken = r#"{% if p.leader_phone %}nosuchfn(){% else %}""{% endif %}"#;
+    let line_of_phone = "    leader_phone: 0731-1111111\n";
+    let dir = county_with("check-branch", (phone, broken), (line_of_phone, ""));
+    assert!(
+        build_county(&dir).status.success(),
+        "the data takes the other branch"
+    );
+    let run = check_county(&dir);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr_of(&run));
+    let expected = "main.typ.j2:20:0: error[typst]: unknown variable: nosuchfn";
+    assert!(stderr_of(&run).contains(expected), "{}", stderr_of(&run));
+
+    let taken = county_with("check-branch-taken", (phone, broken), ("", ""));
+    assert!(!build_county(&taken).status.success());
+    assert_eq!(check_county(&taken).status.code(), Some(1));
+}
+
+#[test]
+fn a_character_no_font_has_is_found_by_check_at_its_place() {
+    let dir = county_with("check-glyph", ("", ""), ("leader: 张某", "leader: 张某🫠"));
+    let run = check_county(&dir);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr_of(&run));
+    let errors = stderr_of(&run);
+    assert!(
+        errors.contains("county-water.yaml:22:15: error[missing-glyph]")
+            && errors.contains("U+1FAE0"),
+        "{errors}"
+    );
+    assert!(!build_county(&dir).status.success());
+}

@@ -1,0 +1,186 @@
+//! Sample documents of a form, made from its contract: what `check` renders
+//! and typesets to prove the form's template before any real document
+//! takes a branch of it (see `pipeline::proof`).
+//!
+//! The samples are: every field absent that may be (the required ones
+//! only), every field present with lists of two, every list empty, and one
+//! per option of each choice. Each value is the plainest of its kind (示例,
+//! 1.00, 2023-01-01), so that a failure is the template's, not the data's.
+
+use super::{Contract, Field, Kind};
+
+/// A sample document: what it shows, and its YAML.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sample {
+    pub name: String,
+    pub yaml: String,
+}
+
+/// How much of the form a sample fills.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fill {
+    /// The required fields only.
+    Required,
+    /// Every field, lists of two.
+    Full,
+    /// Every field, lists empty.
+    Empty,
+}
+
+/// The samples of `contract`, in the order they are typeset.
+pub fn samples(contract: &Contract) -> Vec<Sample> {
+    let sample = |name: String, fill: Fill, choice: Option<(&str, &str)>| Sample {
+        name,
+        yaml: document(contract, fill, choice),
+    };
+    let mut all = vec![
+        sample("required fields only".to_owned(), Fill::Required, None),
+        sample("every field, lists of two".to_owned(), Fill::Full, None),
+        sample("every list empty".to_owned(), Fill::Empty, None),
+    ];
+    for (key, options) in choices(&contract.fields) {
+        for option in options.iter().skip(1) {
+            let name = format!("`{key}: {option}`");
+            all.push(sample(name, Fill::Full, Some((key, option))));
+        }
+    }
+    all
+}
+
+/// Every choice field and its options, by key.
+fn choices(fields: &[Field]) -> Vec<(&str, &[String])> {
+    let mut found = Vec::new();
+    for field in fields {
+        match &field.kind {
+            Kind::Choice(options) => found.push((field.key.as_str(), options.as_slice())),
+            Kind::Record(children) | Kind::List(children) => found.extend(choices(children)),
+            _ => {}
+        }
+    }
+    found
+}
+
+fn document(contract: &Contract, fill: Fill, choice: Option<(&str, &str)>) -> String {
+    let mut yaml = format!("form: {}\n", contract.name);
+    let fields = contract.fields.iter().filter(|f| f.key != "form");
+    record(&mut yaml, fields, 0, fill, choice);
+    yaml
+}
+
+fn record<'f>(
+    yaml: &mut String,
+    fields: impl Iterator<Item = &'f Field>,
+    depth: usize,
+    fill: Fill,
+    choice: Option<(&str, &str)>,
+) {
+    let pad = "  ".repeat(depth);
+    for field in fields.filter(|f| wanted(f, fill)) {
+        yaml.push_str(&format!("{pad}{}:", field.key));
+        value(yaml, field, depth, fill, choice);
+    }
+}
+
+/// Whether a sample of `fill` gives the field: waivers never (a sample has
+/// nothing to waive), the rest as the fill says.
+fn wanted(field: &Field, fill: Fill) -> bool {
+    field.key != "waivers" && (field.required || fill != Fill::Required)
+}
+
+fn value(yaml: &mut String, field: &Field, depth: usize, fill: Fill, choice: Option<(&str, &str)>) {
+    let pad = "  ".repeat(depth + 1);
+    match &field.kind {
+        Kind::Text | Kind::Value => yaml.push_str(" 示例\n"),
+        Kind::Paragraphs | Kind::Values if fill == Fill::Empty && !field.required => {
+            yaml.push_str(" []\n")
+        }
+        Kind::Paragraphs | Kind::Values => yaml.push_str(" [示例, 示例]\n"),
+        Kind::Money(_) => yaml.push_str(" 1.00\n"),
+        Kind::Unit => yaml.push_str(" 万元\n"),
+        Kind::Date => yaml.push_str(" 2023-01-01\n"),
+        Kind::Period => yaml.push_str(" 2023年\n"),
+        Kind::Year => yaml.push_str(" 2023\n"),
+        Kind::Choice(options) => {
+            let chosen = match choice {
+                Some((key, option)) if key == field.key => option,
+                _ => options.first().map_or("", String::as_str),
+            };
+            yaml.push_str(&format!(" {chosen}\n"));
+        }
+        Kind::Indicators => indicators(yaml, depth + 1, fill),
+        Kind::Record(children) => {
+            yaml.push('\n');
+            record(yaml, children.iter(), depth + 1, fill, choice);
+        }
+        Kind::List(_) if fill == Fill::Empty && !field.required => yaml.push_str(" []\n"),
+        Kind::List(children) => {
+            yaml.push('\n');
+            let items = if fill == Fill::Required { 1 } else { 2 };
+            for _ in 0..items {
+                let mut item = String::new();
+                record(&mut item, children.iter(), depth + 2, fill, choice);
+                yaml.push_str(&format!("{pad}- {}", item.trim_start()));
+            }
+        }
+    }
+}
+
+/// An indicator table of one value column: a group, a subgroup and an
+/// indicator, or two of each for a full sample.
+fn indicators(yaml: &mut String, depth: usize, fill: Fill) {
+    let pad = "  ".repeat(depth);
+    let each = if fill == Fill::Full { 2 } else { 1 };
+    yaml.push_str(&format!("\n{pad}columns: [示例]\n{pad}groups:\n"));
+    for _ in 0..each {
+        yaml.push_str(&format!("{pad}  - name: 示例\n{pad}    groups:\n"));
+        for _ in 0..each {
+            yaml.push_str(&format!("{pad}      - name: 示例\n{pad}        items:\n"));
+            for _ in 0..each {
+                yaml.push_str(&format!(
+                    "{pad}          - {{name: 示例, values: [示例]}}\n"
+                ));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::load_forms;
+    use crate::templates::TemplateStore;
+
+    #[test]
+    fn every_sample_of_every_built_in_form_loads() {
+        let forms = load_forms(&TemplateStore::built_in()).unwrap();
+        for contract in forms.contracts.values() {
+            let samples = samples(contract);
+            assert!(samples.len() >= 3, "{}", contract.name);
+            for sample in samples {
+                let path = std::path::Path::new("sample.yaml");
+                if let Err(found) = crate::load::parse(path, &sample.yaml, &forms) {
+                    panic!(
+                        "{} {}: {found:?}\n{}",
+                        contract.name, sample.name, sample.yaml
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_choice_gives_a_sample_per_option() {
+        let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/county-form/templates");
+        let forms = load_forms(&TemplateStore::load(Some(&fixture)).unwrap()).unwrap();
+        let samples = samples(forms.get("hunan-county").unwrap());
+        let names: Vec<&str> = samples.iter().map(|s| s.name.as_str()).collect();
+        assert!(names.contains(&"`kind: 延续`"), "{names:?}");
+        for sample in &samples {
+            let path = std::path::Path::new("sample.yaml");
+            if let Err(found) = crate::load::parse(path, &sample.yaml, &forms) {
+                panic!("{}: {found:?}\n{}", sample.name, sample.yaml);
+            }
+        }
+    }
+}
