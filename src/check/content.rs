@@ -15,6 +15,7 @@ use crate::codes::{
     COPIED_TABLE, COST_ABOVE_FUNDS, GOAL_CONTRADICTS_INDICATOR, LONG_TERM_EQUALS_ANNUAL,
     MEANINGLESS_INDICATOR, SAME_VALUE_EVERYWHERE, TIMELINESS_NO_TIME, UNMEASURABLE_GOAL,
 };
+use crate::contract::Measure;
 use crate::diag::excerpt;
 use crate::model::{
     Document, IndicatorTable, IndicatorValue, Loc, Located, Op, Project, Shape, Text, Unit,
@@ -140,7 +141,7 @@ const TIME_WORDS: &[&str] = &[
 fn timeliness(scope: Scope, table: &IndicatorTable, findings: &mut Findings) {
     let columns = table.value_columns();
     for (_, level2, indicator) in table.indicators() {
-        if !level2.name.value.contains("时效") {
+        if findings.measure(scope, &level2.name.value) != Some(Measure::Timeliness) {
             continue;
         }
         let name = indicator.name.value.trim();
@@ -188,11 +189,10 @@ fn cost_above_funds(project: &Project, own: &[&IndicatorTable], findings: &mut F
     };
     for table in own {
         let columns = table.value_columns();
-        for (level1, level2, indicator) in table.indicators() {
-            let is_cost = [&level1.name.value, &level2.name.value]
-                .iter()
-                .any(|n| n.trim() == "成本指标");
-            if !is_cost {
+        for (_, level2, indicator) in table.indicators() {
+            let scope = Scope::Project(&project.name.value);
+            let measure = findings.measure(scope, &level2.name.value);
+            if !measure.is_some_and(Measure::is_money_cost) {
                 continue;
             }
             for value in columns.iter().filter_map(|&c| indicator.values.get(c)) {
@@ -266,8 +266,9 @@ fn goal_against_indicators(project: &Project, findings: &mut Findings) {
     let table = &project.indicators;
     let columns = table.value_columns();
     let mut in_table: BTreeMap<&str, Vec<Counted>> = BTreeMap::new();
+    let scope = Scope::Project(&project.name.value);
     for (_, level2, indicator) in table.indicators() {
-        if level2.name.value.trim() != "数量指标" {
+        if findings.measure(scope, &level2.name.value) != Some(Measure::Quantity) {
             continue;
         }
         for value in columns.iter().filter_map(|&c| indicator.values.get(c)) {

@@ -21,7 +21,7 @@ use std::path::Path;
 
 pub use crate::codes::{Family, RULES, Rule};
 
-use crate::contract::{FormRules, Framework};
+use crate::contract::{FormRules, Framework, Measure};
 pub use crate::contract::{Forms, load_forms};
 use crate::diag::Diagnostic;
 use crate::model::{Document, IndicatorTable, Loc, Text};
@@ -68,11 +68,12 @@ pub fn check_with_history(
     previous: Option<Previous>,
     loaded: Vec<Diagnostic>,
 ) -> Report {
+    let form = forms.get(&document.form.value);
     let mut findings = Findings {
         path,
         items: loaded,
+        rules: form.map(|f| &f.rules),
     };
-    let form = forms.get(&document.form.value);
     structure::check(document, forms, &mut findings);
     money::check(document, &mut findings);
     if let Some(form) = form {
@@ -89,13 +90,26 @@ pub fn check_with_history(
     waivers::apply(path, document, findings.items)
 }
 
-/// Collects findings as the rules report them.
+/// Collects findings as the rules report them, and knows what the
+/// document's form declares its categories to measure.
 struct Findings<'p> {
     path: &'p Path,
     items: Vec<Diagnostic>,
+    rules: Option<&'p FormRules>,
 }
 
 impl Findings<'_> {
+    /// What the 二级 `level2` of a table at `scope` measures, as the form's
+    /// framework declares it: the rules follow this, not the name.
+    fn measure(&self, scope: Scope, level2: &str) -> Option<Measure> {
+        let rules = self.rules?;
+        let framework = match scope {
+            Scope::Department => rules.for_department(),
+            Scope::Project(_) => &rules.indicators,
+        };
+        framework.measure(level2)
+    }
+
     fn add(&mut self, rule: &'static Rule, loc: Loc, message: String) -> &mut Diagnostic {
         self.items
             .push(Diagnostic::new(rule, self.path, loc, message));

@@ -10,6 +10,7 @@ use crate::codes::{
     COUNT_UNIT, MISSING_UNIT, OPERATOR_SPELLING, RATE_AT_LEAST_100, RATE_UNIT, SATISFACTION_RANGE,
     UNKNOWN_UNIT,
 };
+use crate::contract::Measure;
 use crate::diag::Diagnostic;
 use crate::model::{Document, IndicatorValue, Located, Op, Quantity, Shape};
 
@@ -20,9 +21,6 @@ fn is_money(unit: &str) -> bool {
     let base = unit.split_once('/').map_or(unit, |(base, _)| base);
     MONEY_UNITS.contains(&base)
 }
-
-/// The 二级指标 whose values are measured and need a unit.
-const MEASURED: &[&str] = &["数量指标", "质量指标", "时效指标", "成本指标"];
 
 /// The lowest satisfaction target a reviewer accepts.
 const SATISFACTION_FLOOR: u32 = 70;
@@ -74,11 +72,10 @@ struct Subject<'a> {
 pub(super) fn check(document: &Document, findings: &mut Findings) {
     for (scope, table) in tables(document) {
         let columns = table.value_columns();
-        for (level1, level2, indicator) in table.indicators() {
-            let is_cost = [&level1.name.value, &level2.name.value]
-                .iter()
-                .any(|n| n.trim() == "成本指标");
-            let is_measured = MEASURED.contains(&level2.name.value.trim());
+        for (_, level2, indicator) in table.indicators() {
+            let measure = findings.measure(scope, &level2.name.value);
+            let is_cost = measure.is_some_and(Measure::is_money_cost);
+            let is_measured = measure.is_some_and(Measure::is_measured);
             for value in columns.iter().filter_map(|&c| indicator.values.get(c)) {
                 let subject = Subject {
                     name: indicator.name.value.trim(),
@@ -472,5 +469,45 @@ mod tests {
             )),
             ["operator-spelling"]
         );
+    }
+
+    /// The codes of `yaml` checked with the national form's framework given
+    /// a 二级 成本目标 of the kind `cost`, as a form that calls it so declares.
+    fn codes_with_kinds(yaml: &str) -> Vec<String> {
+        let mut forms = forms();
+        let framework = &mut forms
+            .contracts
+            .get_mut("national")
+            .unwrap()
+            .rules
+            .indicators;
+        framework
+            .categories
+            .get_mut("产出指标")
+            .unwrap()
+            .push("成本目标".to_owned());
+        framework
+            .kinds
+            .insert("成本目标".to_owned(), crate::contract::Measure::Cost);
+        let document = document(yaml);
+        crate::check::check(std::path::Path::new("t.yaml"), &document, &forms)
+            .diagnostics
+            .iter()
+            .map(|d| d.code.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn cost_rules_follow_the_kind_the_form_declares_not_the_name() {
+        let floor = good_with(("产出指标", "成本目标", "亩均建设成本", "≥280元/亩"));
+        assert!(codes_with_kinds(&floor).contains(&"cost-not-capped".to_owned()));
+        assert!(
+            !codes(&floor).contains(&"cost-not-capped".to_owned()),
+            "no kind, no rule"
+        );
+        let social = good_with(("成本指标", "社会成本指标", "施工噪声", "≤70分贝"));
+        assert!(!codes(&social).contains(&"cost-not-amount".to_owned()));
+        let economic = good_with(("成本指标", "经济成本指标", "施工时长", "≤2小时/次"));
+        assert!(codes(&economic).contains(&"cost-not-amount".to_owned()));
     }
 }

@@ -205,6 +205,7 @@ mod tests {
         let mut findings = crate::check::Findings {
             path: std::path::Path::new("t.yaml"),
             items: Vec::new(),
+            rules: None,
         };
         super::check(&document, &mut findings);
         assert_eq!(findings.items.len(), 1);

@@ -5,13 +5,14 @@
 use super::Mark;
 use super::{Findings, tables};
 use crate::codes::{PART_EXCEEDS_WHOLE, PERIOD_OUTSIDE, START_AFTER_END, YEAR_OUTSIDE};
+use crate::contract::Measure;
 use crate::model::{Document, IndicatorTable, Project, Shape, WhenKind};
 
 pub(super) fn check(document: &Document, findings: &mut Findings) {
     let year = document.year.value;
     for (scope, table) in tables(document) {
         for (_, level2, indicator) in table.indicators() {
-            if !level2.name.value.contains("时效") {
+            if findings.measure(scope, &level2.name.value) != Some(Measure::Timeliness) {
                 continue;
             }
             for value in table

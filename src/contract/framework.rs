@@ -1,8 +1,11 @@
 //! Each form's indicator framework: which 一级 and 二级 categories its tables
-//! may use and which 一级 must be present.
+//! may use, which 一级 must be present, and what each 二级 measures.
 //!
 //! Frameworks are data, next to the form: `forms/<name>/form.yaml`. A form
-//! without one follows the classic framework in `lib/framework.yaml`.
+//! without one follows the classic framework in `lib/framework.yaml`. The
+//! review rules follow a 二级's declared kind, never its name: 成本目标,
+//! 成本指标 and 经济成本指标 are all held to the money rules of a cost when
+//! the form says they are costs, and a social or ecological cost is not.
 
 use std::collections::BTreeMap;
 
@@ -10,6 +13,56 @@ use serde::Deserialize;
 
 /// The classic framework, for forms that declare none.
 pub const FRAMEWORK_FILE: &str = "lib/framework.yaml";
+
+/// What a 二级 category measures (财预〔2021〕101号's framework, and the
+/// input indicators of forms that have them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Measure {
+    /// 数量: how much is delivered.
+    Quantity,
+    /// 质量: how well.
+    Quality,
+    /// 时效: by when.
+    Timeliness,
+    /// 成本 under 产出: what a unit of output may cost, in money.
+    Cost,
+    /// 经济成本: a cost in money.
+    EconomicCost,
+    /// 社会成本: a cost borne by society, not in money.
+    SocialCost,
+    /// 生态环境成本: a cost borne by the environment, not in money.
+    EcologicalCost,
+    /// 经济效益.
+    Economic,
+    /// 社会效益.
+    Social,
+    /// 生态效益 (环境效益).
+    Ecological,
+    /// 可持续影响.
+    Sustainable,
+    /// 满意度.
+    Satisfaction,
+    /// 投入: the money and means put in.
+    Input,
+    /// Anything else a form's framework lists (其他指标).
+    Other,
+}
+
+impl Measure {
+    /// A cost written in money, which the money rules hold to a cap.
+    pub fn is_money_cost(self) -> bool {
+        matches!(self, Self::Cost | Self::EconomicCost)
+    }
+
+    /// An output measured in units, whose value needs its unit.
+    pub fn is_measured(self) -> bool {
+        matches!(
+            self,
+            Self::Quantity | Self::Quality | Self::Timeliness | Self::Cost | Self::EconomicCost
+        )
+    }
+}
 
 /// The categories a table may use.
 #[derive(Clone, Debug, Deserialize)]
@@ -19,6 +72,61 @@ pub struct Framework {
     pub required: Vec<String>,
     /// Each 一级 category and the 二级 categories allowed under it.
     pub categories: BTreeMap<String, Vec<String>>,
+    /// What each 二级 measures, by its name.
+    pub kinds: BTreeMap<String, Measure>,
+}
+
+impl Framework {
+    /// What the 二级 `level2` measures, when the framework lists it.
+    pub fn measure(&self, level2: &str) -> Option<Measure> {
+        self.kinds.get(level2.trim()).copied()
+    }
+
+    /// What is wrong with the framework as written, each a sentence that
+    /// names the category: a required 一级 it does not list (every table
+    /// would get an error it could not fix), a 二级 listed twice, a 二级
+    /// without a kind, a kind for a 二级 it does not list.
+    pub fn problems(&self) -> Vec<(String, String)> {
+        let mut found = Vec::new();
+        for family in &self.required {
+            if !self.categories.contains_key(family) {
+                let listed: Vec<&str> = self.categories.keys().map(String::as_str).collect();
+                found.push((
+                    family.clone(),
+                    format!(
+                        "the required 一级 “{family}” is not among the categories ({}): add it, or remove it from `required`",
+                        listed.join(", ")
+                    ),
+                ));
+            }
+        }
+        for (family, subs) in &self.categories {
+            for (i, sub) in subs.iter().enumerate() {
+                if subs[..i].contains(sub) {
+                    found.push((
+                        sub.clone(),
+                        format!("“{sub}” is listed twice under “{family}”"),
+                    ));
+                } else if !self.kinds.contains_key(sub) {
+                    found.push((
+                        sub.clone(),
+                        format!(
+                            "the 二级 “{sub}” (under “{family}”) has no kind: add `{sub}: quantity` (or quality, timeliness, cost, economic-cost, social-cost, ecological-cost, economic, social, ecological, sustainable, satisfaction, input, other) under `kinds:`"
+                        ),
+                    ));
+                }
+            }
+        }
+        for sub in self.kinds.keys() {
+            if !self.categories.values().any(|subs| subs.contains(sub)) {
+                found.push((
+                    sub.clone(),
+                    format!("`kinds:` names “{sub}”, which no 一级 lists: add it under a 一级, or remove its kind"),
+                ));
+            }
+        }
+        found
+    }
 }
 
 /// A form's frameworks: one for project tables, and one for the department's
@@ -36,5 +144,42 @@ impl FormRules {
         self.department_indicators
             .as_ref()
             .unwrap_or(&self.indicators)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn framework(yaml: &str) -> Framework {
+        serde_saphyr::from_str(yaml).unwrap()
+    }
+
+    #[test]
+    fn a_framework_says_what_is_wrong_with_it() {
+        let problems = framework(
+            "required: [产出指标, 效益指标]\ncategories:\n  产出指标: [数量指标, 成本目标, 数量指标]\nkinds: {数量指标: quantity, 质量指标: quality}\n",
+        )
+        .problems();
+        let names: Vec<&str> = problems.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            ["效益指标", "成本目标", "数量指标", "质量指标"],
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn a_cost_is_a_cost_whatever_it_is_called() {
+        let f = framework(
+            "required: [产出指标]\ncategories:\n  产出指标: [成本目标]\n  成本指标: [社会成本指标]\nkinds: {成本目标: cost, 社会成本指标: social-cost}\n",
+        );
+        assert!(f.problems().is_empty());
+        assert!(f.measure("成本目标").is_some_and(Measure::is_money_cost));
+        assert!(
+            f.measure("社会成本指标")
+                .is_some_and(|m| !m.is_money_cost())
+        );
+        assert_eq!(f.measure("成本指标"), None);
     }
 }

@@ -201,9 +201,15 @@ pub fn load(store: &TemplateStore, name: &str) -> Result<Contract, ContractError
     add_extras(&mut fields, &form.fields, &file_of_errors)?;
     add_synonyms(&mut fields, &form.synonyms, &file_of_errors)?;
     let indicators = match form.indicators {
-        Some(framework) => framework,
+        Some(framework) => {
+            sound(&framework, store.get(&own))?;
+            framework
+        }
         None => classic(store)?,
     };
+    if let Some(framework) = &form.department_indicators {
+        sound(framework, store.get(&own))?;
+    }
     Ok(Contract {
         name: name.to_owned(),
         description: form.description,
@@ -230,6 +236,34 @@ fn read(file: &TemplateFile) -> Result<FormFile, ContractError> {
     })
 }
 
+/// A framework with nothing wrong with it (see [`Framework::problems`]);
+/// else the first problem, at the line of `file` that names the category.
+fn sound(framework: &Framework, file: Option<&TemplateFile>) -> Result<(), ContractError> {
+    let Some((name, message)) = framework.problems().into_iter().next() else {
+        return Ok(());
+    };
+    let (file, line) = match file {
+        Some(file) => (file.origin.clone(), line_naming(&file.bytes, &name)),
+        None => (PathBuf::from(FRAMEWORK_FILE), 0),
+    };
+    Err(ContractError {
+        file,
+        loc: Loc::new(line, 0),
+        message,
+    })
+}
+
+/// The first line of a form file that names `name`, past the comments.
+fn line_naming(bytes: &[u8], name: &str) -> u32 {
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .position(|line| {
+            let code = line.split('#').next().unwrap_or_default();
+            code.contains(name)
+        })
+        .map_or(0, |i| i as u32 + 1)
+}
+
 /// The framework of forms that declare none.
 fn classic(store: &TemplateStore) -> Result<Framework, ContractError> {
     let file = store.get(FRAMEWORK_FILE).ok_or_else(|| ContractError {
@@ -237,11 +271,13 @@ fn classic(store: &TemplateStore) -> Result<Framework, ContractError> {
         loc: Loc::default(),
         message: "the classic indicator framework is missing".to_owned(),
     })?;
-    read(file)?.indicators.ok_or_else(|| ContractError {
+    let framework = read(file)?.indicators.ok_or_else(|| ContractError {
         file: file.origin.clone(),
         loc: Loc::default(),
         message: "has no `indicators`".to_owned(),
-    })
+    })?;
+    sound(&framework, Some(file))?;
+    Ok(framework)
 }
 
 /// Marks the model fields a form prints, and those it requires.
