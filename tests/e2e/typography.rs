@@ -812,8 +812,8 @@ fn no_table_continues_onto_a_page_for_fewer_than_four_rows() {
 }
 
 /// A 一级 or 二级 group that runs on to another page is named on that page:
-/// it is set in chunks that each keep to one page and carry its labels
-/// (lib/gov.typ `group-chunks`); where a table is kept whole, one cell.
+/// it is set in units a page may break between, each carrying its labels,
+/// and those on one page are one cell (lib/gov.typ `join-groups`).
 #[test]
 fn every_page_names_the_groups_of_the_rows_on_it() {
     let pages = squeezed_pages(long_tables_pdf());
