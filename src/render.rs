@@ -70,7 +70,85 @@ fn environment() -> Result<Environment<'static>, Error> {
     env.remove_filter("escape");
     env.remove_filter("e");
     env.add_filter("words", |text: &str| words(text));
+    env.add_filter("units", units_filter);
     Ok(env)
+}
+
+/// Hanzi that one line of a 一级 (5.8 em) and of a 二级 (6.8 em) label
+/// column holds in the tables' 五号, their insets aside (`widths` in
+/// lib/gov.typ).
+const LEVEL1_LINE: f64 = 5.0;
+const LEVEL2_LINE: f64 = 6.0;
+
+/// A merged 二级 label of more than one line keeps up to this many rows of
+/// its group together.
+const KEEP_ROWS: usize = 6;
+
+/// How many lines a label takes in a column holding `line` hanzi: a hanzi
+/// is one em wide, an ASCII character about half.
+fn label_lines(name: &str, line: f64) -> usize {
+    let width: f64 = name
+        .chars()
+        .map(|c| if c.is_ascii() { 0.55 } else { 1.0 })
+        .sum();
+    ((width / line).ceil() as usize).max(1)
+}
+
+/// Where the units of a 一级 group start, in rows of the group: a page may
+/// break between units, never inside one (lib/gov.typ `group-units`). A
+/// unit is a row; where the 二级 label is merged over its rows (`merged`)
+/// and takes more than one line, its whole 二级 group, a longer one in
+/// parts of at most [`KEEP_ROWS`] rows of about equal size; and a unit has
+/// at least as many rows as the 一级 label takes lines. So a label is never
+/// taller than the rows it names, however the page breaks fall, and the
+/// units a page holds can be joined into one cell without moving a row.
+/// `level2`: each 二级 group's name and number of rows.
+pub fn unit_starts(level1: &str, level2: &[(&str, usize)], merged: bool) -> Vec<usize> {
+    let least = label_lines(level1, LEVEL1_LINE);
+    let mut cuts = Vec::new();
+    let mut total = 0;
+    for &(name, rows) in level2 {
+        let whole = merged && label_lines(name, LEVEL2_LINE) > 1;
+        let parts = if whole {
+            rows.div_ceil(KEEP_ROWS)
+        } else {
+            rows
+        };
+        cuts.extend((0..parts).map(|i| total + i * rows / parts));
+        total += rows;
+    }
+    let mut starts: Vec<usize> = Vec::new();
+    for cut in cuts {
+        if starts.last().is_none_or(|&last| cut - last >= least) {
+            starts.push(cut);
+        }
+    }
+    if starts.len() > 1 && starts.last().is_some_and(|&last| total - last < least) {
+        starts.pop();
+    }
+    starts
+}
+
+/// `units(merged)` on a 一级 group of the template's view: [`unit_starts`].
+fn units_filter(group: Value, merged: bool) -> Result<Vec<usize>, Error> {
+    let invalid = || {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            "units takes an indicator group (name, groups of items)",
+        )
+    };
+    let name = group.get_attr("name")?;
+    let mut level2 = Vec::new();
+    for sub in group.get_attr("groups")?.try_iter()? {
+        let rows = sub.get_attr("items")?.len().ok_or_else(invalid)?;
+        level2.push((sub.get_attr("name")?.to_string(), rows));
+    }
+    let level2: Vec<(&str, usize)> = level2.iter().map(|(n, r)| (n.as_str(), *r)).collect();
+    Ok(unit_starts(
+        name.as_str().ok_or_else(invalid)?,
+        &level2,
+        merged,
+    ))
 }
 
 /// Brackets whose contents a title's line must not be cut in.
@@ -333,6 +411,51 @@ mod tests {
         assert!(spaced.iter().any(|w| w.ends_with("委员会 ")), "{spaced:?}");
         // 部门单位 is one term, which the dictionary cuts as 部门|单位.
         assert!(cut.iter().any(|w| w.contains("部门单位")), "{cut:?}");
+    }
+
+    #[test]
+    fn a_group_breaks_between_rows_or_between_its_long_labelled_groups() {
+        // 二级 labels of one line: every row is a unit.
+        assert_eq!(
+            unit_starts("产出指标", &[("数量指标", 3), ("质量指标", 2)], true),
+            [0, 1, 2, 3, 4]
+        );
+        // A merged label of two lines keeps its group whole; unmerged, it
+        // is on every row.
+        let two_lines = [("数量指标", 2), ("服务对象满意度指标", 3), ("成本指标", 1)];
+        assert_eq!(unit_starts("产出指标", &two_lines, true), [0, 1, 2, 5]);
+        assert_eq!(
+            unit_starts("产出指标", &two_lines, false),
+            [0, 1, 2, 3, 4, 5]
+        );
+        // A long group of a two-line label in parts of at most six rows.
+        assert_eq!(
+            unit_starts("效益指标", &[("可持续影响指标", 14)], true),
+            [0, 4, 9]
+        );
+        // A 一级 label of two lines: units of two rows at least, the last
+        // one joined to the one before when shorter.
+        assert_eq!(
+            unit_starts("可持续发展影响指标", &[("数量", 5)], false),
+            [0, 2]
+        );
+        assert_eq!(
+            unit_starts("产出指标", &[("数量", 0)], true),
+            [] as [usize; 0]
+        );
+    }
+
+    #[test]
+    fn the_units_filter_reads_a_group_of_the_view() {
+        let group = serde_json::json!({
+            "name": "产出指标",
+            "groups": [{"name": "数量指标", "items": [{}, {}]}, {"name": "质量指标", "items": [{}]}],
+        });
+        let ctx = minijinja::context! { g => Value::from(Serde(group)) };
+        assert_eq!(
+            render_source("{% for u in g | units(true) %}{{ u }},{% endfor %}", ctx).unwrap(),
+            "(0),(1),(2),"
+        );
     }
 
     #[test]

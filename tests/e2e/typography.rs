@@ -812,8 +812,8 @@ fn no_table_continues_onto_a_page_for_fewer_than_four_rows() {
 }
 
 /// A 一级 or 二级 group that runs on to another page is named on that page:
-/// it is set in chunks that each keep to one page and carry its labels
-/// (lib/gov.typ `group-chunks`); where a table is kept whole, one cell.
+/// it is set in units a page may break between, each carrying its labels,
+/// and those on one page are one cell (lib/gov.typ `join-groups`).
 #[test]
 fn every_page_names_the_groups_of_the_rows_on_it() {
     let pages = squeezed_pages(long_tables_pdf());
@@ -866,4 +866,184 @@ fn group_of(marker: &str) -> (&'static str, &'static str, &'static str) {
         .iter()
         .find(|(m, ..)| *m == marker)
         .unwrap()
+}
+
+/// The words of each page as `pdftotext -bbox` reads them: top, bottom,
+/// text and middle (across), the page number left out.
+fn page_words(pdf: &Path) -> Vec<Vec<(f64, f64, String, f64)>> {
+    let foot = 841.89 - 35.0 * 72.0 / 25.4 + 1.0;
+    bbox_pages(pdf)
+        .iter()
+        .map(|page| {
+            page.split("<word")
+                .skip(1)
+                .map(|word| {
+                    let (head, rest) = word.split_once('>').unwrap();
+                    let text = html_text(rest.split("</word>").next().unwrap());
+                    let middle = (attr(head, "xMin") + attr(head, "xMax")) / 2.0;
+                    (
+                        attr(head, "yMin"),
+                        attr(head, "yMax"),
+                        text.trim().to_owned(),
+                        middle,
+                    )
+                })
+                .filter(|(top, ..)| *top < foot)
+                .collect()
+        })
+        .collect()
+}
+
+/// The names of every 一级 group of a document, from the data it published
+/// beside its PDF: a group whose items are groups themselves.
+fn level1_names(pdf: &Path) -> std::collections::BTreeSet<String> {
+    fn walk(json: &serde_json::Value, names: &mut std::collections::BTreeSet<String>) {
+        match json {
+            serde_json::Value::Object(map) => {
+                if let Some(groups) = map.get("groups").and_then(|g| g.as_array()) {
+                    for g in groups {
+                        if g.get("groups").is_some_and(|s| s.is_array())
+                            && let Some(name) = g.get("name").and_then(|n| n.as_str())
+                        {
+                            names.insert(name.to_owned());
+                        }
+                    }
+                }
+                map.values().for_each(|v| walk(v, names));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, names)),
+            _ => {}
+        }
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(pdf.with_extension("json")).unwrap())
+            .unwrap();
+    let mut names = Default::default();
+    walk(&json, &mut names);
+    names
+}
+
+/// The PDFs the pagination tests read: the seeds, the 2023 example, the
+/// long and short tables and a synthetic corpus of every form.
+fn paginated_pdfs() -> Vec<PathBuf> {
+    let mut pdfs: Vec<PathBuf> = SEEDS.iter().map(|s| pdf(s)).collect();
+    pdfs.push(built().out.join("2023/example-office.pdf"));
+    pdfs.push(long_tables_pdf().clone());
+    pdfs.push(short_tables_pdf().clone());
+    pdfs.extend(synthetic_pdfs().iter().cloned());
+    pdfs
+}
+
+/// A 一级 group has one label cell on each page it is on: on no page does
+/// one table (from its column header 一级指标 down to the next) name a 一级
+/// group twice. Long groups are set in units a page may break between, and
+/// the units on one page are one cell (lib/gov.typ `join-groups`).
+#[test]
+fn no_page_names_a_level1_group_twice_in_one_table() {
+    let mut checked = 0;
+    for pdf in paginated_pdfs() {
+        let names = level1_names(&pdf);
+        for (number, words) in page_words(&pdf).iter().enumerate() {
+            // The table parts on the page, each opening with its column
+            // header: its top and the middles of its 一级 and 二级 columns.
+            let middle = |name: &str, below: f64| {
+                words
+                    .iter()
+                    .filter(|w| w.2 == name && (w.0 - below).abs() < 20.0)
+                    .map(|w| w.3)
+                    .next()
+            };
+            let mut heads: Vec<(f64, f64, Option<f64>)> = words
+                .iter()
+                .filter(|w| w.2 == "一级指标")
+                .map(|w| (w.0, w.3, middle("二级指标", w.0)))
+                .collect();
+            heads.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let mut seen = std::collections::BTreeMap::new();
+            for (top, _, text, x) in words.iter().filter(|w| names.contains(&w.2)) {
+                let part = heads.iter().filter(|h| h.0 < *top).count();
+                // A 二级 label such as 服务对象 / 满意度指标 ends like a 一级 one.
+                let Some(&(_, level1, level2)) = part.checked_sub(1).map(|p| &heads[p]) else {
+                    continue;
+                };
+                if level2.is_some_and(|l2| (x - l2).abs() < (x - level1).abs()) {
+                    continue;
+                }
+                *seen.entry((part, text.as_str())).or_insert(0) += 1;
+                checked += 1;
+            }
+            let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+            assert!(
+                twice.is_empty(),
+                "{} p.{}: a 一级 label more than once in one table (part, name → cells): {twice:?}",
+                pdf.display(),
+                number + 1
+            );
+        }
+    }
+    assert!(checked > 500, "only {checked} 一级 labels read");
+}
+
+/// The height of the first unit of a table on a page it goes on to: the
+/// words below its column header (the lines down to the row of 一级指标,
+/// 名称 or 序号 and whatever stands beside it), as far as no gap of a rule
+/// and its insets (9 pt) parts them.
+fn first_unit_height(words: &[(f64, f64, String, f64)]) -> Option<f64> {
+    let header = words
+        .iter()
+        .filter(|w| COLUMN_HEADINGS.contains(&w.2.as_str()) || w.2 == "指标值")
+        .map(|w| w.1)
+        .fold(None, |m: Option<f64>, y| Some(m.map_or(y, |m| m.max(y))))?;
+    let mut spans: Vec<(f64, f64)> = words
+        .iter()
+        .filter(|w| w.0 > header + 1.0)
+        .map(|w| (w.0, w.1))
+        .collect();
+    spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (top, mut bottom) = *spans.first()?;
+    for (from, to) in spans {
+        if from > bottom + 9.0 {
+            break;
+        }
+        bottom = bottom.max(to);
+    }
+    // A row's text stands 5 pt inside its rules, above and below.
+    Some(bottom - top + 10.0)
+}
+
+/// No page before a table's continuation ends more than a quarter blank
+/// unless the unit that opens the continuation (a row, a group that stays
+/// whole) is taller than the room left: a table goes on filling its page.
+#[test]
+fn no_page_before_a_continuation_is_more_than_a_quarter_blank_unless_the_next_unit_is_taller() {
+    let foot = 841.89 - 35.0 * 72.0 / 25.4;
+    let block = 225.0 * 72.0 / 25.4;
+    let mut continued = 0;
+    for pdf in paginated_pdfs() {
+        let lines = layout_lines(&pdf);
+        let words = page_words(&pdf);
+        let bottoms = text_bottoms(&pdf);
+        for page in 1..lines.len() {
+            let opens = lines[page]
+                .first()
+                .is_some_and(|(_, l)| l.ends_with("（续表）"));
+            if !opens {
+                continue;
+            }
+            continued += 1;
+            let blank = foot - bottoms[page - 1];
+            if blank <= block / 4.0 {
+                continue;
+            }
+            let unit = first_unit_height(&words[page]).unwrap_or(0.0);
+            assert!(
+                unit > blank,
+                "{} p.{} is {:.0}% blank ({blank:.0} pt) before its table goes on, but the next unit is {unit:.0} pt high",
+                pdf.display(),
+                page,
+                blank / block * 100.0
+            );
+        }
+    }
+    assert!(continued >= 30, "only {continued} continuation pages");
 }
