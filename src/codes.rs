@@ -158,6 +158,7 @@ rules! {
     IO: "io", Publish, Error, false, "写出公开文件失败（磁盘已满、权限等）";
     UNKNOWN_FORM: "unknown-form", Check(Family::Structure), Error, false, "数据文件指定的表式（form）不存在";
     BAD_YEAR: "bad-year", Check(Family::Structure), Error, true, "预算年度不是合理的四位年份";
+    UNKNOWN_COLUMN: "unknown-column", Check(Family::Structure), Error, true, "指标表的列不是本表式声明的列，无法知道它是目标值、上年实际还是说明";
     VALUE_COUNT: "value-count", Check(Family::Structure), Error, true, "指标值个数与表格声明的指标值列数不一致";
     UNKNOWN_RULE: "unknown-rule", Check(Family::Structure), Error, false, "豁免（waiver）引用了不存在的规则代码";
     UNUSED_WAIVER: "unused-waiver", Check(Family::Structure), Warning, false, "豁免（waiver）没有对应的问题，可能已过时";

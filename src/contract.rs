@@ -40,7 +40,7 @@ pub use view::{Extras, extras, published_json, view};
 
 use crate::model::Unit;
 use crate::templates::TemplateStore;
-pub use framework::{FRAMEWORK_FILE, FormRules, Framework, Measure};
+pub use framework::{ColumnRole, FRAMEWORK_FILE, FormRules, Framework, Measure};
 
 /// One field of a record: a key of the data file.
 #[derive(Clone, Debug, PartialEq)]

@@ -408,22 +408,6 @@ pub struct Indicator {
 }
 
 impl IndicatorTable {
-    /// The columns that hold target values (指标值, 目标值), as opposed to
-    /// descriptions (绩效指标描述) or their basis (指标值确定依据); all of
-    /// them when no heading says.
-    pub fn value_columns(&self) -> Vec<usize> {
-        let is_value =
-            |h: &str| (h.contains("指标值") || h.contains("目标值")) && !h.contains("依据");
-        let values: Vec<usize> = (0..self.columns.len())
-            .filter(|&i| is_value(&self.columns[i].value))
-            .collect();
-        if values.is_empty() {
-            (0..self.columns.len()).collect()
-        } else {
-            values
-        }
-    }
-
     /// Every indicator with the names of its 一级 and 二级 groups.
     pub fn indicators(&self) -> impl Iterator<Item = (&Level1, &Level2, &Indicator)> {
         self.groups.iter().flat_map(|l1| {

@@ -102,7 +102,7 @@ const SAME_VALUE_ROWS: usize = 3;
 
 /// One value on every row of a value column.
 fn same_everywhere(scope: Scope, table: &IndicatorTable, findings: &mut Findings) {
-    for column in table.value_columns() {
+    for column in findings.target_columns(scope, table) {
         let values: Vec<_> = table
             .indicators()
             .filter_map(|(_, _, i)| i.values.get(column))
@@ -139,7 +139,7 @@ const TIME_WORDS: &[&str] = &[
 
 /// A 时效 target that names no time: `100`, `完成`, `≥90` say nothing of when.
 fn timeliness(scope: Scope, table: &IndicatorTable, findings: &mut Findings) {
-    let columns = table.value_columns();
+    let columns = findings.target_columns(scope, table);
     for (_, level2, indicator) in table.indicators() {
         if findings.measure(scope, &level2.name.value) != Some(Measure::Timeliness) {
             continue;
@@ -187,10 +187,10 @@ fn cost_above_funds(project: &Project, own: &[&IndicatorTable], findings: &mut F
     let Some(total) = in_yuan(funds.total.value.value(), unit.as_str()) else {
         return;
     };
+    let scope = Scope::Project(&project.name.value);
     for table in own {
-        let columns = table.value_columns();
+        let columns = findings.target_columns(scope, table);
         for (_, level2, indicator) in table.indicators() {
-            let scope = Scope::Project(&project.name.value);
             let measure = findings.measure(scope, &level2.name.value);
             if !measure.is_some_and(Measure::is_money_cost) {
                 continue;
@@ -264,9 +264,9 @@ fn goal_against_indicators(project: &Project, findings: &mut Findings) {
         in_goal.entry(unit).or_default().push(number);
     }
     let table = &project.indicators;
-    let columns = table.value_columns();
-    let mut in_table: BTreeMap<&str, Vec<Counted>> = BTreeMap::new();
     let scope = Scope::Project(&project.name.value);
+    let columns = findings.target_columns(scope, table);
+    let mut in_table: BTreeMap<&str, Vec<Counted>> = BTreeMap::new();
     for (_, level2, indicator) in table.indicators() {
         if findings.measure(scope, &level2.name.value) != Some(Measure::Quantity) {
             continue;

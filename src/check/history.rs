@@ -79,7 +79,7 @@ fn compare(
             .about(scope.name());
         return;
     }
-    let columns = now.value_columns();
+    let columns = findings.target_columns(scope, now);
     for (_, _, indicator) in now.indicators() {
         let name = indicator.name.value.trim();
         let Some((_, _, before)) = then

@@ -21,7 +21,7 @@ use std::path::Path;
 
 pub use crate::codes::{Family, RULES, Rule};
 
-use crate::contract::{FormRules, Framework, Measure};
+use crate::contract::{ColumnRole, FormRules, Framework, Measure};
 pub use crate::contract::{Forms, load_forms};
 use crate::diag::Diagnostic;
 use crate::model::{Document, IndicatorTable, Loc, Text};
@@ -102,12 +102,37 @@ impl Findings<'_> {
     /// What the 二级 `level2` of a table at `scope` measures, as the form's
     /// framework declares it: the rules follow this, not the name.
     fn measure(&self, scope: Scope, level2: &str) -> Option<Measure> {
+        self.framework(scope)?.measure(level2)
+    }
+
+    /// The framework of a table at `scope`.
+    fn framework(&self, scope: Scope) -> Option<&Framework> {
         let rules = self.rules?;
-        let framework = match scope {
+        Some(match scope {
             Scope::Department => rules.for_department(),
             Scope::Project(_) => &rules.indicators,
+        })
+    }
+
+    /// The column of `table` that has `role`, as the form declares roles.
+    fn column(&self, scope: Scope, table: &IndicatorTable, role: ColumnRole) -> Option<usize> {
+        let framework = self.framework(scope)?;
+        (table.columns.iter()).position(|c| framework.role(&c.value) == Some(role))
+    }
+
+    /// The columns of `table` that hold targets, which the value rules
+    /// judge: by the roles the form declares, never by their headings.
+    fn target_columns(&self, scope: Scope, table: &IndicatorTable) -> Vec<usize> {
+        let Some(framework) = self.framework(scope) else {
+            return Vec::new();
         };
-        framework.measure(level2)
+        (0..table.columns.len())
+            .filter(|&i| {
+                framework
+                    .role(&table.columns[i].value)
+                    .is_some_and(ColumnRole::is_target)
+            })
+            .collect()
     }
 
     fn add(&mut self, rule: &'static Rule, loc: Loc, message: String) -> &mut Diagnostic {

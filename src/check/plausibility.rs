@@ -71,7 +71,7 @@ struct Subject<'a> {
 
 pub(super) fn check(document: &Document, findings: &mut Findings) {
     for (scope, table) in tables(document) {
-        let columns = table.value_columns();
+        let columns = findings.target_columns(scope, table);
         for (_, level2, indicator) in table.indicators() {
             let measure = findings.measure(scope, &level2.name.value);
             let is_cost = measure.is_some_and(Measure::is_money_cost);
@@ -509,5 +509,19 @@ mod tests {
         assert!(!codes(&social).contains(&"cost-not-amount".to_owned()));
         let economic = good_with(("成本指标", "经济成本指标", "施工时长", "≤2小时/次"));
         assert!(codes(&economic).contains(&"cost-not-amount".to_owned()));
+    }
+
+    #[test]
+    fn only_the_columns_of_targets_are_judged() {
+        let yaml = |columns: &str| {
+            with_rows(&GOOD_ROWS[..GOOD_ROWS.len() - 1])
+                .replace("columns: [年度指标值]", columns)
+                .replace("values: [", "values: ['88%', ")
+                + "        - name: 满意度指标\n          groups:\n            - name: 服务对象满意度指标\n              items:\n                - {name: 参训代表满意度, values: ['88%', '≥90%']}\n"
+        };
+        let last_year = yaml("columns: [上年度实际水平, 年度指标值]");
+        assert!(codes(&last_year).is_empty(), "{:?}", codes(&last_year));
+        let two_targets = yaml("columns: [半年指标值, 年度指标值]");
+        assert!(codes(&two_targets).contains(&"satisfaction-range".to_owned()));
     }
 }

@@ -3,9 +3,9 @@
 //! targets no larger than full-year (or whole-period) ones.
 
 use super::Mark;
-use super::{Findings, tables};
+use super::{Findings, Scope, tables};
 use crate::codes::{PART_EXCEEDS_WHOLE, PERIOD_OUTSIDE, START_AFTER_END, YEAR_OUTSIDE};
-use crate::contract::Measure;
+use crate::contract::{ColumnRole, Measure};
 use crate::model::{Document, IndicatorTable, Project, Shape, WhenKind};
 
 pub(super) fn check(document: &Document, findings: &mut Findings) {
@@ -15,8 +15,8 @@ pub(super) fn check(document: &Document, findings: &mut Findings) {
             if findings.measure(scope, &level2.name.value) != Some(Measure::Timeliness) {
                 continue;
             }
-            for value in table
-                .value_columns()
+            for value in findings
+                .target_columns(scope, table)
                 .into_iter()
                 .filter_map(|c| indicator.values.get(c))
             {
@@ -40,7 +40,7 @@ pub(super) fn check(document: &Document, findings: &mut Findings) {
                 }
             }
         }
-        part_and_whole(scope.name(), table, findings);
+        part_and_whole(scope, table, findings);
     }
     for project in &document.projects {
         period(project, year, findings);
@@ -98,15 +98,19 @@ fn period(project: &Project, year: u16, findings: &mut Findings) {
     }
 }
 
-/// The column pairs where one part is a share of the other.
-const PART_WHOLE: &[(&str, &str)] = &[("半年", "全年"), ("年度", "实施周期")];
+/// The column pairs where one part is a share of the other, by role.
+const PART_WHOLE: &[(ColumnRole, ColumnRole)] = &[
+    (ColumnRole::HalfYear, ColumnRole::Target),
+    (ColumnRole::Target, ColumnRole::PeriodTarget),
+];
 
-fn part_and_whole(scope: &str, table: &IndicatorTable, findings: &mut Findings) {
-    let column = |word: &str| table.columns.iter().position(|c| c.value.contains(word));
-    let pairs = PART_WHOLE
+fn part_and_whole(scope: Scope, table: &IndicatorTable, findings: &mut Findings) {
+    let column = |role| findings.column(scope, table, role);
+    let pairs: Vec<(usize, usize)> = PART_WHOLE
         .iter()
-        .filter_map(|(part, whole)| Some((column(part)?, column(whole)?)));
-    for (part, whole) in pairs.filter(|(p, w)| p != w) {
+        .filter_map(|&(part, whole)| Some((column(part)?, column(whole)?)))
+        .collect();
+    for (part, whole) in pairs.into_iter().filter(|(p, w)| p != w) {
         for (_, _, indicator) in table.indicators() {
             let (Some(p), Some(w)) = (indicator.values.get(part), indicator.values.get(whole))
             else {
@@ -132,7 +136,7 @@ fn part_and_whole(scope: &str, table: &IndicatorTable, findings: &mut Findings) 
                     )
                     .about(p.value.as_str())
                     .about(indicator.name.value.as_str())
-                    .about(scope);
+                    .about(scope.name());
             }
         }
     }

@@ -3,7 +3,9 @@
 
 use super::Mark;
 use super::{Findings, FormRules, Framework, Scope, tables};
-use crate::codes::{BLANK_CATEGORY, EMPTY_INDICATOR, MISSING_FAMILY, UNKNOWN_CATEGORY};
+use crate::codes::{
+    BLANK_CATEGORY, EMPTY_INDICATOR, MISSING_FAMILY, UNKNOWN_CATEGORY, UNKNOWN_COLUMN,
+};
 use crate::model::{Document, IndicatorTable, Loc, Shape};
 
 pub(super) fn check(document: &Document, form: &FormRules, findings: &mut Findings) {
@@ -12,9 +14,31 @@ pub(super) fn check(document: &Document, form: &FormRules, findings: &mut Findin
             Scope::Department => form.for_department(),
             Scope::Project(_) => &form.indicators,
         };
+        columns(scope, table, framework, findings);
         categories(scope, table, framework, findings);
         families(scope, table, framework, findings);
         empty(scope, table, findings);
+    }
+}
+
+/// Each column a table heads, against the columns its form declares: a
+/// column the form does not know has no role, and no rule could tell a
+/// target from last year's actual in it.
+fn columns(scope: Scope, table: &IndicatorTable, framework: &Framework, findings: &mut Findings) {
+    for column in &table.columns {
+        let heading = column.value.trim();
+        if framework.role(heading).is_none() {
+            let known: Vec<&str> = framework.columns.keys().map(String::as_str).collect();
+            findings
+                .add(
+                    UNKNOWN_COLUMN,
+                    column.loc,
+                    format!("“{heading}”不是本表式指标表的列"),
+                )
+                .hint(format!("the form's columns are: {}", known.join(", ")))
+                .about(heading)
+                .about(scope.name());
+        }
     }
 }
 
@@ -144,6 +168,14 @@ mod tests {
             "{:?}",
             codes(&with_rows(GOOD_ROWS))
         );
+    }
+
+    #[test]
+    fn a_column_the_form_does_not_declare_is_named() {
+        let yaml =
+            with_rows(GOOD_ROWS).replace("columns: [年度指标值]", "columns: [本年度计划指标值]");
+        assert_eq!(codes(&yaml), ["unknown-column"]);
+        assert!(codes(&with_rows(GOOD_ROWS)).is_empty());
     }
 
     #[test]

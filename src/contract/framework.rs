@@ -64,6 +64,39 @@ impl Measure {
     }
 }
 
+/// What a column of an indicator table holds. The value rules judge the
+/// targets only: last year's actual, a description or a completion degree
+/// is published as written, never held to what a target must be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ColumnRole {
+    /// The target for the budget year (年度指标值, 全年指标值).
+    Target,
+    /// The target for the whole period (实施周期指标值).
+    PeriodTarget,
+    /// The target for the first half of the year (半年指标值).
+    HalfYear,
+    /// Last year's actual (上年度实际水平).
+    LastYear,
+    /// What the indicator means, or its formula (指标内容, 计算公式).
+    Description,
+    /// The standard it is measured against (参考标准).
+    Reference,
+    /// A remark (备注).
+    Remark,
+    /// How far the target was met (目标完成程度).
+    Completion,
+    /// Where the value comes from (指标值确定依据).
+    Basis,
+}
+
+impl ColumnRole {
+    /// A column of targets, which the value rules judge.
+    pub fn is_target(self) -> bool {
+        matches!(self, Self::Target | Self::PeriodTarget | Self::HalfYear)
+    }
+}
+
 /// The categories a table may use.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -74,9 +107,16 @@ pub struct Framework {
     pub categories: BTreeMap<String, Vec<String>>,
     /// What each 二级 measures, by its name.
     pub kinds: BTreeMap<String, Measure>,
+    /// The columns a table may have, by heading, and what each holds.
+    pub columns: BTreeMap<String, ColumnRole>,
 }
 
 impl Framework {
+    /// What the column headed `heading` holds, when the framework lists it.
+    pub fn role(&self, heading: &str) -> Option<ColumnRole> {
+        self.columns.get(heading.trim()).copied()
+    }
+
     /// What the 二级 `level2` measures, when the framework lists it.
     pub fn measure(&self, level2: &str) -> Option<Measure> {
         self.kinds.get(level2.trim()).copied()
@@ -88,6 +128,12 @@ impl Framework {
     /// without a kind, a kind for a 二级 it does not list.
     pub fn problems(&self) -> Vec<(String, String)> {
         let mut found = Vec::new();
+        if !self.columns.values().any(|role| role.is_target()) {
+            found.push((
+                "columns".to_owned(),
+                "`columns:` names no column of targets: list the tables' headings with their roles, e.g. `年度指标值: target`".to_owned(),
+            ));
+        }
         for family in &self.required {
             if !self.categories.contains_key(family) {
                 let listed: Vec<&str> = self.categories.keys().map(String::as_str).collect();
@@ -158,13 +204,13 @@ mod tests {
     #[test]
     fn a_framework_says_what_is_wrong_with_it() {
         let problems = framework(
-            "required: [产出指标, 效益指标]\ncategories:\n  产出指标: [数量指标, 成本目标, 数量指标]\nkinds: {数量指标: quantity, 质量指标: quality}\n",
+            "required: [产出指标, 效益指标]\ncategories:\n  产出指标: [数量指标, 成本目标, 数量指标]\nkinds: {数量指标: quantity, 质量指标: quality}\ncolumns: {指标值确定依据: basis}\n",
         )
         .problems();
         let names: Vec<&str> = problems.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(
             names,
-            ["效益指标", "成本目标", "数量指标", "质量指标"],
+            ["columns", "效益指标", "成本目标", "数量指标", "质量指标"],
             "{problems:?}"
         );
     }
@@ -172,7 +218,7 @@ mod tests {
     #[test]
     fn a_cost_is_a_cost_whatever_it_is_called() {
         let f = framework(
-            "required: [产出指标]\ncategories:\n  产出指标: [成本目标]\n  成本指标: [社会成本指标]\nkinds: {成本目标: cost, 社会成本指标: social-cost}\n",
+            "required: [产出指标]\ncategories:\n  产出指标: [成本目标]\n  成本指标: [社会成本指标]\nkinds: {成本目标: cost, 社会成本指标: social-cost}\ncolumns: {本年度计划水平: target, 上年度实际水平: last-year}\n",
         );
         assert!(f.problems().is_empty());
         assert!(f.measure("成本目标").is_some_and(Measure::is_money_cost));
@@ -181,5 +227,6 @@ mod tests {
                 .is_some_and(|m| !m.is_money_cost())
         );
         assert_eq!(f.measure("成本指标"), None);
+        assert_eq!(f.role(" 上年度实际水平 "), Some(ColumnRole::LastYear));
     }
 }
