@@ -93,7 +93,7 @@ struct Extra {
 }
 
 #[derive(Clone, Copy, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(try_from = "String")]
 enum ExtraType {
     Text,
     Paragraphs,
@@ -104,6 +104,39 @@ enum ExtraType {
     Rows,
     Indicators,
     Signoff,
+}
+
+/// The types of field a form may add, by the name form.yaml gives them.
+const EXTRA_TYPES: [(&str, ExtraType); 9] = [
+    ("text", ExtraType::Text),
+    ("paragraphs", ExtraType::Paragraphs),
+    ("money", ExtraType::Money),
+    ("date", ExtraType::Date),
+    ("period", ExtraType::Period),
+    ("choice", ExtraType::Choice),
+    ("rows", ExtraType::Rows),
+    ("indicators", ExtraType::Indicators),
+    ("signoff", ExtraType::Signoff),
+];
+
+impl TryFrom<String> for ExtraType {
+    type Error = String;
+
+    /// The type named, or a sentence listing the types: the parser's own
+    /// words ("unknown variant") mean nothing to a form's author.
+    fn try_from(name: String) -> Result<Self, String> {
+        EXTRA_TYPES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, kind)| kind)
+            .ok_or_else(|| {
+                let names: Vec<&str> = EXTRA_TYPES.iter().map(|(n, _)| *n).collect();
+                format!(
+                    "“{name}” is not a type of field: the types are {}",
+                    names.join(", ")
+                )
+            })
+    }
 }
 
 /// How a form prints a part of the model.
@@ -222,16 +255,16 @@ pub fn load(store: &TemplateStore, name: &str) -> Result<Contract, ContractError
     })
 }
 
+/// The form file, or what is wrong with it in the parser's user-facing
+/// words (its place shown once, on its own).
 fn read(file: &TemplateFile) -> Result<FormFile, ContractError> {
+    use serde_saphyr::MessageFormatter;
     serde_saphyr::from_slice(&file.bytes).map_err(|e| ContractError {
         file: file.origin.clone(),
         loc: e.location().map(Loc::from).unwrap_or_default(),
-        message: e
-            .without_snippet()
-            .to_string()
-            .lines()
-            .next()
-            .unwrap_or_default()
+        message: serde_saphyr::UserMessageFormatter
+            .format_message(&e)
+            .trim()
             .to_owned(),
     })
 }
@@ -436,7 +469,33 @@ fn is_key(key: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
+/// A property given to a type it does not belong to: `unit` on a text,
+/// `options` on anything but a choice, `columns` on anything but rows.
+fn misplaced(key: &str, extra: &Extra) -> Option<String> {
+    let kind = extra.kind;
+    let says = |property: &str, belongs: &str| {
+        format!(
+            "`{key}` has `{property}`, which only {belongs} take: remove it, or change its `type`"
+        )
+    };
+    if extra.unit.is_some() && !matches!(kind, ExtraType::Money) {
+        return Some(says("unit", "money fields"));
+    }
+    if !extra.options.is_empty() && !matches!(kind, ExtraType::Choice) {
+        return Some(says("options", "choices"));
+    }
+    if !extra.columns.0.is_empty() && !matches!(kind, ExtraType::Rows) {
+        return Some(says("columns", "rows"));
+    }
+    let options = &extra.options;
+    let twice = (1..options.len()).find(|&i| options[..i].contains(&options[i]));
+    twice.map(|i| format!("the choice `{key}` lists “{}” twice", options[i]))
+}
+
 fn extra_field(key: &str, extra: &Extra) -> Result<Field, String> {
+    if let Some(problem) = misplaced(key, extra) {
+        return Err(problem);
+    }
     let kind = match extra.kind {
         ExtraType::Text => Kind::Text,
         ExtraType::Paragraphs => Kind::Paragraphs,
@@ -557,6 +616,35 @@ mod tests {
             field(&contract.fields, "review").kind,
             Kind::Record(_)
         ));
+    }
+
+    #[test]
+    fn a_property_of_another_type_is_an_error_at_its_field() {
+        for (yaml, says) in [
+            (
+                "leader: {type: text, title: 负责人, unit: 元}",
+                "`leader` has `unit`",
+            ),
+            (
+                "kind: {type: text, title: 类型, options: [a, b]}",
+                "`kind` has `options`",
+            ),
+            (
+                "kind: {type: choice, title: 类型, options: [新增, 新增]}",
+                "lists “新增” twice",
+            ),
+        ] {
+            let error = form(&format!("fields:\n  project:\n    {yaml}\n")).unwrap_err();
+            assert!(error.message.contains(says), "{error}");
+            assert_eq!(error.loc.line, 3, "{error}");
+        }
+    }
+
+    #[test]
+    fn a_parser_message_says_the_place_once_and_no_internals() {
+        let error = form("fields:\n  project:\n    x: {type: record, title: t}\n").unwrap_err();
+        assert!(!error.message.contains("at line"), "{error}");
+        assert_eq!(error.loc.line, 3, "{error}");
     }
 
     #[test]

@@ -61,7 +61,11 @@ impl Validator<'_> {
 
     fn record(&mut self, node: &Node, fields: &[Field], at: &str) {
         let Value::Map(entries) = &node.value else {
-            let message = format!("`{}` should be keys and values (a mapping)", name(at));
+            let message = if at.is_empty() {
+                "the file should be keys and values (`form: …`, `year: …`), not a list or a single value".to_owned()
+            } else {
+                format!("`{at}` should be keys and values (a mapping)")
+            };
             self.error(node.loc, WRONG_TYPE, message, None);
             return;
         };
@@ -112,7 +116,14 @@ impl Validator<'_> {
                     join(at, &field.key),
                     field.title
                 );
-                let hint = format!("add `{}:` under {}", field.key, name(at));
+                let hint = if at.is_empty() {
+                    format!(
+                        "add `{}:` as a key of its own, at the left margin",
+                        field.key
+                    )
+                } else {
+                    format!("add `{}:` under {at}", field.key)
+                };
                 self.error(loc, MISSING_FIELD, message, Some(hint));
             }
         }
@@ -221,14 +232,6 @@ fn join(at: &str, key: &str) -> String {
         key.to_owned()
     } else {
         format!("{at}.{key}")
-    }
-}
-
-fn name(at: &str) -> &str {
-    if at.is_empty() {
-        "the top of the file"
-    } else {
-        at
     }
 }
 
