@@ -222,3 +222,68 @@ fn a_character_no_font_has_is_found_by_check_at_its_place() {
     );
     assert!(!build_county(&dir).status.success());
 }
+
+/// `jixiao check --format json` of the province fixture with its data file
+/// edited by `edit`: the codes found.
+fn province_codes(name: &str, edit: (&str, &str)) -> Vec<String> {
+    let fixture = root().join("tests/fixtures/province-form");
+    let dir = scratch(name);
+    let data = dir.join("2024/river.yaml");
+    std::fs::create_dir_all(data.parent().unwrap()).unwrap();
+    let text = std::fs::read_to_string(fixture.join("data/2024/river.yaml")).unwrap();
+    assert!(text.contains(edit.0), "the fixture lacks {}", edit.0);
+    std::fs::write(&data, text.replacen(edit.0, edit.1, 1)).unwrap();
+    let templates = fixture.join("templates");
+    let run = jixiao(&[
+        "check",
+        "--data",
+        dir.to_str().unwrap(),
+        "--templates",
+        templates.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let found: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let codes = found.as_array().unwrap().iter();
+    codes
+        .map(|f| f["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_form_of_another_shape_is_judged_by_what_it_declares() {
+    assert!(
+        province_codes("province-clean", ("", "")).is_empty(),
+        "the clean file: last year's 88% and 72分贝, a 社会成本 in 分贝, a 成本目标 in 万元"
+    );
+    let planted = [
+        (
+            "'≤28万元'",
+            "'≥28万元'",
+            "cost-not-capped",
+            "a floor on a cost named 成本目标",
+        ),
+        (
+            "每公里清淤成本, values: ['26万元', '≤28万元'",
+            "每公里清淤成本, values: ['26万元', '≤70分贝'",
+            "cost-not-amount",
+            "a cost of kind cost not in money",
+        ),
+        (
+            "values: ['88%', '≥90%'",
+            "values: ['88%', '88%'",
+            "satisfaction-range",
+            "88% as this year's plan",
+        ),
+        (
+            "本年度计划水平, 参考标准]",
+            "本年度计划指标值, 参考标准]",
+            "unknown-column",
+            "a column the form does not declare",
+        ),
+    ];
+    for (i, (from, to, code, what)) in planted.into_iter().enumerate() {
+        let codes = province_codes(&format!("province-planted-{i}"), (from, to));
+        assert!(codes.contains(&code.to_owned()), "{what}: {codes:?}");
+    }
+}
