@@ -55,9 +55,19 @@ pub struct Field {
     pub description: String,
     /// The data file must give it (lists: with at least the key).
     pub required: bool,
+    /// The data file must give it when another field of the same record
+    /// has a value (上年度预算安排 when 项目类型 is 延续).
+    pub required_when: Option<Condition>,
     /// The form prints it; a value of a field not printed is a warning.
     pub printed: bool,
     pub role: Role,
+}
+
+/// A field of the same record and the value that makes another required.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Condition {
+    pub field: String,
+    pub value: String,
 }
 
 /// Where a field comes from and what it is for.
@@ -112,6 +122,7 @@ impl Field {
             synonyms: Vec::new(),
             description: description.to_owned(),
             required: false,
+            required_when: None,
             printed: true,
             role: Role::Model,
         }

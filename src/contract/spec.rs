@@ -1,5 +1,6 @@
 //! Reading a form's `form.yaml` into its contract.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
@@ -9,7 +10,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_saphyr::Spanned;
 
 use super::framework::{FRAMEWORK_FILE, FormRules, Framework};
-use super::{Contract, Field, Kind, Origin, Role, model};
+use super::{Condition, Contract, Field, Kind, Origin, Role, model};
 use crate::model::{Loc, Unit};
 use crate::templates::{TemplateFile, TemplateStore};
 
@@ -90,6 +91,10 @@ struct Extra {
     /// The columns of rows.
     #[serde(default)]
     columns: Ordered<Extra>,
+    /// Required when another field of the record has a value:
+    /// `required_when: {kind: 延续}`.
+    #[serde(default)]
+    required_when: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Clone, Copy, Deserialize)]
@@ -232,6 +237,16 @@ pub fn load(store: &TemplateStore, name: &str) -> Result<Contract, ContractError
         print_only(&mut fields, prints, &file_of_errors, true)?;
     }
     add_extras(&mut fields, &form.fields, &file_of_errors)?;
+    conditions_hold(&fields).map_err(|(key, message)| ContractError {
+        loc: Loc::new(
+            store
+                .get(&own)
+                .map_or(0, |f| line_naming(&f.bytes, &format!("{key}:"))),
+            0,
+        ),
+        file: file_of_errors.clone(),
+        message,
+    })?;
     add_synonyms(&mut fields, &form.synonyms, &file_of_errors)?;
     let indicators = match form.indicators {
         Some(framework) => {
@@ -532,9 +547,60 @@ fn extra_field(key: &str, extra: &Extra) -> Result<Field, String> {
         synonyms: Vec::new(),
         description: extra.description.clone(),
         required: extra.required,
+        required_when: condition(key, extra)?,
         printed: true,
         role: Role::Extra,
     })
+}
+
+/// A field's `required_when`, one field and its value.
+fn condition(key: &str, extra: &Extra) -> Result<Option<Condition>, String> {
+    let Some(when) = &extra.required_when else {
+        return Ok(None);
+    };
+    let mut pairs = when.iter();
+    match (pairs.next(), pairs.next()) {
+        (Some((field, value)), None) => Ok(Some(Condition {
+            field: field.clone(),
+            value: value.clone(),
+        })),
+        _ => Err(format!(
+            "`required_when` of `{key}` names one field and its value, e.g. `required_when: {{kind: 延续}}`"
+        )),
+    }
+}
+
+/// Every condition of `fields` names a field of the same record, and a
+/// value it can take when that field is a choice; else the field whose
+/// condition does not, and why.
+fn conditions_hold(fields: &[Field]) -> Result<(), (String, String)> {
+    for field in fields {
+        if let Some(condition) = &field.required_when {
+            let Some(other) = fields.iter().find(|f| f.key == condition.field) else {
+                let message = format!(
+                    "`{}` is required when `{}` is “{}”, but this record has no field `{}`",
+                    field.key, condition.field, condition.value, condition.field
+                );
+                return Err((field.key.clone(), message));
+            };
+            if let Kind::Choice(options) = &other.kind
+                && !options.contains(&condition.value)
+            {
+                let message = format!(
+                    "`{}` is required when `{}` is “{}”, which is not one of its options: {}",
+                    field.key,
+                    condition.field,
+                    condition.value,
+                    options.join(", ")
+                );
+                return Err((field.key.clone(), message));
+            }
+        }
+        if let Kind::Record(children) | Kind::List(children) = &field.kind {
+            conditions_hold(children)?;
+        }
+    }
+    Ok(())
 }
 
 /// A sign-off block: the reviewer's opinion, who signed it and when.
@@ -546,6 +612,7 @@ fn signoff() -> Vec<Field> {
         synonyms: Vec::new(),
         description: String::new(),
         required: false,
+        required_when: None,
         printed: true,
         role: Role::Extra,
     };
@@ -637,6 +704,26 @@ mod tests {
             let error = form(&format!("fields:\n  project:\n    {yaml}\n")).unwrap_err();
             assert!(error.message.contains(says), "{error}");
             assert_eq!(error.loc.line, 3, "{error}");
+        }
+    }
+
+    #[test]
+    fn a_condition_names_a_field_of_its_record_and_one_of_its_values() {
+        let fields =
+            "fields:\n  project:\n    kind: {type: choice, title: 类型, options: [新增, 延续]}\n";
+        let ok = format!(
+            "{fields}    last: {{type: money, title: 上年, required_when: {{kind: 延续}}}}\n"
+        );
+        assert!(form(&ok).is_ok());
+        for (when, says) in [
+            ("{kind: 续建}", "not one of its options"),
+            ("{knd: 延续}", "no field `knd`"),
+        ] {
+            let yaml =
+                format!("{fields}    last: {{type: money, title: 上年, required_when: {when}}}\n");
+            let error = form(&yaml).unwrap_err();
+            assert!(error.message.contains(says), "{error}");
+            assert_eq!(error.loc.line, 4, "{error}");
         }
     }
 

@@ -127,6 +127,25 @@ impl Validator<'_> {
                 self.error(loc, MISSING_FIELD, message, Some(hint));
             }
         }
+        for field in fields.iter().filter(|f| !f.required) {
+            let Some(condition) = &field.required_when else {
+                continue;
+            };
+            let value_of = |key: &str| entries.iter().find(|(k, _)| k.name == key).map(|(_, v)| v);
+            let holds =
+                value_of(&condition.field).and_then(Node::as_text) == Some(&condition.value);
+            if holds && value_of(&field.key).is_none_or(|v| v.value == Value::Null) {
+                let message = format!(
+                    "`{}`（{}）is missing: the form requires it when `{}` is “{}”",
+                    join(at, &field.key),
+                    field.title,
+                    join(at, &condition.field),
+                    condition.value
+                );
+                let hint = format!("add `{}:`, or change `{}`", field.key, condition.field);
+                self.error(node.loc, MISSING_FIELD, message, Some(hint));
+            }
+        }
     }
 
     fn value(&mut self, node: &Node, field: &Field, here: &str) {

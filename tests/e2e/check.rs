@@ -256,6 +256,11 @@ fn a_form_of_another_shape_is_judged_by_what_it_declares() {
         province_codes("province-clean", ("", "")).is_empty(),
         "the clean file: last year's 88% and 72分贝, a 社会成本 in 分贝, a 成本目标 in 万元"
     );
+    let new_project = ("kind: 延续\n    last_budget: 980.00\n", "kind: 新增\n");
+    assert!(
+        province_codes("province-new", new_project).is_empty(),
+        "a new project has no last year"
+    );
     let planted = [
         (
             "'≤28万元'",
