@@ -144,6 +144,7 @@ rules! {
     WRONG_TYPE: "wrong-type", Load, Error, false, "字段的值类型不对（如应为列表却写了文字）";
     BAD_AMOUNT: "bad-amount", Load, Error, false, "金额不是规范的非负十进制数";
     BAD_DATE: "bad-date", Load, Error, false, "日期或期间不是有效的日期";
+    WRONG_UNIT: "wrong-unit", Load, Error, false, "金额单位与表式印出的单位（元或万元）不一致";
     BAD_CHOICE: "bad-choice", Load, Error, false, "选项字段的值不是表式列出的选项之一";
     UNPRINTED_FIELD: "unprinted-field", Load, Warning, true, "数据文件填写了本表式不印出的字段，公开文本中不会出现";
     FORM_FILE: "form-file", Setup, Error, false, "表式文件 form.yaml 有误，使用该表式的数据文件都无法检查";

@@ -170,6 +170,9 @@ pub struct Contract {
     pub origin: Origin,
     /// The fields of a data file in this form, with what the form prints.
     pub fields: Vec<Field>,
+    /// The unit the form prints every amount in (its headings say （万元）),
+    /// when it fixes one: a data file's `unit:` cannot switch it.
+    pub money_unit: Option<Unit>,
     /// The indicator frameworks its tables are held to.
     pub rules: FormRules,
 }

@@ -246,8 +246,7 @@ pub fn parse(path: &Path, text: &str, forms: &Forms) -> Result<Parsed, Vec<Diagn
     let form = node.get("form").and_then(Node::as_text).unwrap_or_default();
     let contract = forms.get(form);
     let fields = contract.map_or_else(|| Cow::Owned(any_form()), |c| Cow::Borrowed(&c.fields));
-    let Validation { found, printed } =
-        validate(path, &node, &fields, contract.map(|c| c.name.as_str()));
+    let Validation { found, printed } = validate(path, &node, &fields, contract);
     if found.iter().any(Diagnostic::is_error) {
         return Err(found);
     }

@@ -60,10 +60,21 @@ fn choices(fields: &[Field]) -> Vec<(&str, &[String])> {
     found
 }
 
+/// How a sample is filled: how much, which option of which choice, and
+/// the unit of its amounts.
+#[derive(Clone, Copy)]
+struct Sampler<'a> {
+    fill: Fill,
+    choice: Option<(&'a str, &'a str)>,
+    unit: &'static str,
+}
+
 fn document(contract: &Contract, fill: Fill, choice: Option<(&str, &str)>) -> String {
+    let unit = contract.money_unit.map_or("万元", |u| u.as_str());
+    let sampler = Sampler { fill, choice, unit };
     let mut yaml = format!("form: {}\n", contract.name);
     let fields = contract.fields.iter().filter(|f| f.key != "form");
-    record(&mut yaml, fields, 0, fill, choice);
+    record(&mut yaml, fields, 0, sampler);
     yaml
 }
 
@@ -71,13 +82,12 @@ fn record<'f>(
     yaml: &mut String,
     fields: impl Iterator<Item = &'f Field>,
     depth: usize,
-    fill: Fill,
-    choice: Option<(&str, &str)>,
+    sampler: Sampler,
 ) {
     let pad = "  ".repeat(depth);
-    for field in fields.filter(|f| wanted(f, fill)) {
+    for field in fields.filter(|f| wanted(f, sampler.fill)) {
         yaml.push_str(&format!("{pad}{}:", field.key));
-        value(yaml, field, depth, fill, choice);
+        value(yaml, field, depth, sampler);
     }
 }
 
@@ -87,7 +97,8 @@ fn wanted(field: &Field, fill: Fill) -> bool {
     field.key != "waivers" && (field.required || fill != Fill::Required)
 }
 
-fn value(yaml: &mut String, field: &Field, depth: usize, fill: Fill, choice: Option<(&str, &str)>) {
+fn value(yaml: &mut String, field: &Field, depth: usize, sampler: Sampler) {
+    let (fill, choice) = (sampler.fill, sampler.choice);
     let pad = "  ".repeat(depth + 1);
     match &field.kind {
         Kind::Text | Kind::Value => yaml.push_str(" 示例\n"),
@@ -96,7 +107,7 @@ fn value(yaml: &mut String, field: &Field, depth: usize, fill: Fill, choice: Opt
         }
         Kind::Paragraphs | Kind::Values => yaml.push_str(" [示例, 示例]\n"),
         Kind::Money(_) => yaml.push_str(" 1.00\n"),
-        Kind::Unit => yaml.push_str(" 万元\n"),
+        Kind::Unit => yaml.push_str(&format!(" {}\n", sampler.unit)),
         Kind::Date => yaml.push_str(" 2023-01-01\n"),
         Kind::Period => yaml.push_str(" 2023年\n"),
         Kind::Year => yaml.push_str(" 2023\n"),
@@ -110,7 +121,7 @@ fn value(yaml: &mut String, field: &Field, depth: usize, fill: Fill, choice: Opt
         Kind::Indicators => indicators(yaml, depth + 1, fill),
         Kind::Record(children) => {
             yaml.push('\n');
-            record(yaml, children.iter(), depth + 1, fill, choice);
+            record(yaml, children.iter(), depth + 1, sampler);
         }
         Kind::List(_) if fill == Fill::Empty && !field.required => yaml.push_str(" []\n"),
         Kind::List(children) => {
@@ -118,7 +129,7 @@ fn value(yaml: &mut String, field: &Field, depth: usize, fill: Fill, choice: Opt
             let items = if fill == Fill::Required { 1 } else { 2 };
             for _ in 0..items {
                 let mut item = String::new();
-                record(&mut item, children.iter(), depth + 2, fill, choice);
+                record(&mut item, children.iter(), depth + 2, sampler);
                 yaml.push_str(&format!("{pad}- {}", item.trim_start()));
             }
         }

@@ -125,7 +125,7 @@ mod tests {
                 std::path::Path::new("new.yaml"),
                 &node,
                 &contract.fields,
-                Some(&contract.name),
+                Some(contract),
             )
             .found;
             assert!(

@@ -45,6 +45,9 @@ impl fmt::Display for ContractError {
 struct FormFile {
     #[serde(default)]
     description: String,
+    /// The unit every amount of the form is printed in.
+    #[serde(default)]
+    money_unit: Option<Unit>,
     #[serde(default)]
     prints: Option<Ordered<Print>>,
     #[serde(default)]
@@ -263,6 +266,7 @@ pub fn load(store: &TemplateStore, name: &str) -> Result<Contract, ContractError
         description: form.description,
         origin,
         fields,
+        money_unit: form.money_unit,
         rules: FormRules {
             indicators,
             department_indicators: form.department_indicators,

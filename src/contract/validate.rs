@@ -5,12 +5,13 @@
 
 use std::path::Path;
 
-use super::{Field, Kind, Role};
+use super::{Contract, Field, Kind, Role};
 use crate::codes::{
-    BAD_AMOUNT, BAD_CHOICE, BAD_DATE, MISSING_FIELD, Rule, UNKNOWN_KEY, UNPRINTED_FIELD, WRONG_TYPE,
+    BAD_AMOUNT, BAD_CHOICE, BAD_DATE, MISSING_FIELD, Rule, UNKNOWN_KEY, UNPRINTED_FIELD,
+    WRONG_TYPE, WRONG_UNIT,
 };
 use crate::diag::Diagnostic;
-use crate::model::{Date, Loc, Money, When};
+use crate::model::{Date, Loc, Money, Unit, When};
 use crate::node::{Node, Value};
 
 /// What the contract found in a data file, and the texts it prints.
@@ -31,10 +32,16 @@ pub struct Printed {
 
 /// The findings of `node` (a whole data file) against `fields`, the
 /// contract of the form `form` (none when the file names no known form).
-pub fn validate(path: &Path, node: &Node, fields: &[Field], form: Option<&str>) -> Validation {
+pub fn validate(
+    path: &Path,
+    node: &Node,
+    fields: &[Field],
+    contract: Option<&Contract>,
+) -> Validation {
     let mut validator = Validator {
         path,
-        form,
+        form: contract.map(|c| c.name.as_str()),
+        money_unit: contract.and_then(|c| c.money_unit),
         found: Validation::default(),
         printing: true,
     };
@@ -45,6 +52,8 @@ pub fn validate(path: &Path, node: &Node, fields: &[Field], form: Option<&str>) 
 struct Validator<'a> {
     path: &'a Path,
     form: Option<&'a str>,
+    /// The unit the form prints its amounts in, when it fixes one.
+    money_unit: Option<Unit>,
     found: Validation,
     /// Whether the value at hand is printed: every field on its path is.
     printing: bool,
@@ -170,7 +179,24 @@ impl Validator<'_> {
                     self.error(node.loc, BAD_AMOUNT, e.to_string(), None);
                 }
             }
-            (Kind::Unit, Some(text)) if text == "元" || text == "万元" => {}
+            (Kind::Unit, Some(text)) => match self.money_unit {
+                Some(unit) if unit.as_str() != text => {
+                    let message = format!(
+                        "the form “{}” prints its amounts in {}, but `{here}` is “{text}”",
+                        self.form.unwrap_or_default(),
+                        unit.as_str()
+                    );
+                    let hint = format!(
+                        "write `unit: {}` and the amounts in {}, as the approved table states them",
+                        unit.as_str(),
+                        unit.as_str()
+                    );
+                    self.error(node.loc, WRONG_UNIT, message, Some(hint));
+                }
+                Some(_) => {}
+                None if text == "元" || text == "万元" => {}
+                None => self.wrong_type(node, field, here),
+            },
             (Kind::Date, Some(text)) => {
                 if let Err(e) = text.parse::<Date>() {
                     self.error(node.loc, BAD_DATE, e.to_string(), None);
@@ -198,13 +224,15 @@ impl Validator<'_> {
                 }
             }
             (Kind::List(children), None) => self.rows(node, children, here),
-            (kind, _) => {
-                let message = format!("`{here}` should be {}", describe(kind));
-                let hint = matches!(kind, Kind::Year)
-                    .then(|| "write a whole number, e.g. year: 2022".to_owned());
-                self.error(node.loc, WRONG_TYPE, message, hint);
-            }
+            _ => self.wrong_type(node, field, here),
         }
+    }
+
+    fn wrong_type(&mut self, node: &Node, field: &Field, here: &str) {
+        let message = format!("`{here}` should be {}", describe(&field.kind));
+        let hint = matches!(field.kind, Kind::Year)
+            .then(|| "write a whole number, e.g. year: 2022".to_owned());
+        self.error(node.loc, WRONG_TYPE, message, hint);
     }
 
     fn texts(&mut self, node: &Node, here: &str) {
@@ -316,7 +344,8 @@ mod tests {
         let yaml = yaml.replace("    kind: 延续", "    kind: 续建");
         let node = crate::node::parse(&yaml, serde_saphyr::Options::default()).unwrap();
         let fields = &forms.get("hunan-county").unwrap().fields;
-        let found = validate(Path::new("t.yaml"), &node, fields, Some("hunan-county")).found;
+        let contract = forms.get("hunan-county");
+        let found = validate(Path::new("t.yaml"), &node, fields, contract).found;
         let choice: Vec<&Diagnostic> = found.iter().filter(|d| d.code == "bad-choice").collect();
         assert_eq!(choice.len(), 1, "{found:?}");
         assert_eq!(choice[0].loc.line, 24);
@@ -337,7 +366,7 @@ mod tests {
             Path::new("t.yaml"),
             &node,
             &forms.get(form).unwrap().fields,
-            Some(form),
+            forms.get(form),
         )
         .found
     }

@@ -286,6 +286,18 @@ fn a_form_of_another_shape_is_judged_by_what_it_declares() {
             "unknown-column",
             "a column the form does not declare",
         ),
+        (
+            "    last_budget: 980.00\n",
+            "",
+            "missing-field",
+            "a continued project without last year's budget",
+        ),
+        (
+            "{unit: 万元, total: 486.35, fiscal: 486.35}",
+            "{unit: 元, total: 4863500.00, fiscal: 4863500.00}",
+            "wrong-unit",
+            "amounts switched to 元 in a form printed in 万元",
+        ),
     ];
     for (i, (from, to, code, what)) in planted.into_iter().enumerate() {
         let codes = province_codes(&format!("province-planted-{i}"), (from, to));
