@@ -223,7 +223,16 @@ impl Validator<'_> {
                     self.record(node, &children, here);
                 }
             }
-            (Kind::List(children), None) => self.rows(node, children, here),
+            (Kind::List(children), None) => {
+                if field.required && field.role == Role::Extra && node.is_empty() {
+                    let message = format!(
+                        "`{here}`（{}）has no rows: the form requires at least one",
+                        field.title
+                    );
+                    self.error(node.loc, MISSING_FIELD, message, None);
+                }
+                self.rows(node, children, here);
+            }
             _ => self.wrong_type(node, field, here),
         }
     }
@@ -333,6 +342,36 @@ mod tests {
 
     fn forms() -> Forms {
         load_forms(&TemplateStore::built_in()).unwrap()
+    }
+
+    #[test]
+    fn a_form_s_required_rows_are_not_empty() {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/county-form");
+        let store = TemplateStore::load(Some(&fixture.join("templates"))).unwrap();
+        let forms = load_forms(&store).unwrap();
+        let yaml = std::fs::read_to_string(fixture.join("data/2023/county-water.yaml")).unwrap();
+        let start = yaml.find("    schedule:").unwrap();
+        let rows = yaml[start..]
+            .lines()
+            .skip(1)
+            .take_while(|l| l.starts_with("      "));
+        let end = start
+            + yaml[start..].find('\n').unwrap()
+            + 1
+            + rows.map(|l| l.len() + 1).sum::<usize>();
+        let emptied = format!("{}    schedule: []\n{}", &yaml[..start], &yaml[end..]);
+        let node = crate::node::parse(&emptied, serde_saphyr::Options::default()).unwrap();
+        let contract = forms.get("hunan-county");
+        let fields = &contract.unwrap().fields;
+        let found = validate(Path::new("t.yaml"), &node, fields, contract).found;
+        let missing: Vec<&Diagnostic> =
+            found.iter().filter(|d| d.code == "missing-field").collect();
+        assert_eq!(missing.len(), 1, "{found:?}");
+        assert!(
+            missing[0].message.contains("has no rows"),
+            "{}",
+            missing[0].message
+        );
     }
 
     #[test]
