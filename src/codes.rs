@@ -165,6 +165,7 @@ rules! {
     UNUSED_WAIVER: "unused-waiver", Check(Family::Structure), Warning, false, "豁免（waiver）没有对应的问题，可能已过时";
     BUDGET_SUM: "budget-sum", Check(Family::Money), Error, true, "人员经费、公用经费、项目经费之和不等于财政拨款总额";
     FUNDS_SUM: "funds-sum", Check(Family::Money), Error, true, "项目资金的来源（财政资金、上年结转、其他资金）之和不等于资金总额";
+    FORM_SUM: "form-sum", Check(Family::Money), Error, true, "表式声明的合计不等于其各项之和";
     PROJECTS_SUM: "projects-sum", Check(Family::Money), Error, true, "各项目资金之和不等于部门项目经费或文中所述的项目资金总额";
     UNKNOWN_CATEGORY: "unknown-category", Check(Family::Tree), Error, true, "一级或二级指标不属于本表式的指标体系";
     BLANK_CATEGORY: "blank-category", Check(Family::Tree), Error, true, "一级或二级指标名称为空";

@@ -63,6 +63,16 @@ pub struct Field {
     pub role: Role,
 }
 
+/// An amount that is the sum of others: `projects.total` of
+/// `projects.superior` and `projects.local`, or of a column of rows,
+/// `projects.grid[].amount`. Paths are keys joined by dots; a list's items
+/// are matched item by item, and `[]` sums a list's rows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sum {
+    pub total: String,
+    pub parts: Vec<String>,
+}
+
 /// A field of the same record and the value that makes another required.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Condition {
@@ -173,8 +183,29 @@ pub struct Contract {
     /// The unit the form prints every amount in (its headings say （万元）),
     /// when it fixes one: a data file's `unit:` cannot switch it.
     pub money_unit: Option<Unit>,
+    /// The amounts that must add up, as the form declares them.
+    pub sums: Vec<Sum>,
     /// The indicator frameworks its tables are held to.
     pub rules: FormRules,
+}
+
+impl Contract {
+    /// The field at a path of keys joined by dots (`projects.funds.total`;
+    /// `[]` after a list's key is allowed, `projects.grid[].amount`).
+    pub fn field_at(&self, path: &str) -> Option<Field> {
+        field_at(&self.fields, path)
+    }
+}
+
+fn field_at(fields: &[Field], path: &str) -> Option<Field> {
+    let (key, rest) = path.split_once('.').unwrap_or((path, ""));
+    let field = fields
+        .iter()
+        .find(|f| f.key == key.trim_end_matches("[]"))?;
+    if rest.is_empty() {
+        return Some(field.clone());
+    }
+    field_at(&field.children()?, rest)
 }
 
 /// Every form of a run, by name.

@@ -246,7 +246,11 @@ pub fn parse(path: &Path, text: &str, forms: &Forms) -> Result<Parsed, Vec<Diagn
     let form = node.get("form").and_then(Node::as_text).unwrap_or_default();
     let contract = forms.get(form);
     let fields = contract.map_or_else(|| Cow::Owned(any_form()), |c| Cow::Borrowed(&c.fields));
-    let Validation { found, printed } = validate(path, &node, &fields, contract);
+    let Validation {
+        found,
+        printed,
+        amounts,
+    } = validate(path, &node, &fields, contract);
     if found.iter().any(Diagnostic::is_error) {
         return Err(found);
     }
@@ -254,6 +258,7 @@ pub fn parse(path: &Path, text: &str, forms: &Forms) -> Result<Parsed, Vec<Diagn
     let mut document: Document = serde_saphyr::from_str_with_options(text, options())
         .map_err(|e| vec![yaml_diagnostic(path, &e)])?;
     let extras = extras(&node, &fields, &mut document);
+    document.amounts = amounts;
     Ok(Parsed {
         document,
         extras,

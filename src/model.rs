@@ -104,6 +104,10 @@ pub struct Document {
     /// each with its place: the text rules read them as they read the model's.
     #[serde(skip)]
     pub extra_texts: Vec<ExtraText>,
+    /// Every amount of the data file, by its path (`projects[0].funds.total`):
+    /// what a form's sums add up.
+    #[serde(skip)]
+    pub amounts: Vec<Amount>,
 }
 
 /// A text of a form's own field, and the project it belongs to (by
@@ -112,6 +116,15 @@ pub struct Document {
 pub struct ExtraText {
     pub project: Option<usize>,
     pub text: Text,
+}
+
+/// An amount of the data file and where it stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Amount {
+    /// Its keys and list positions: `projects[0].funds.total`.
+    pub path: String,
+    pub loc: Loc,
+    pub value: rust_decimal::Decimal,
 }
 
 /// An indicator table a form adds, and where it stands.

@@ -11,6 +11,7 @@ mod money;
 mod plausibility;
 mod repetition;
 mod structure;
+mod sums;
 mod text;
 mod time;
 mod tree;
@@ -78,6 +79,7 @@ pub fn check_with_history(
     money::check(document, &mut findings);
     if let Some(form) = form {
         tree::check(document, &form.rules, &mut findings);
+        sums::check(document, form, &mut findings);
     }
     plausibility::check(document, &mut findings);
     repetition::check(document, &mut findings);

@@ -10,7 +10,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_saphyr::Spanned;
 
 use super::framework::{FRAMEWORK_FILE, FormRules, Framework};
-use super::{Condition, Contract, Field, Kind, Origin, Role, model};
+use super::{Condition, Contract, Field, Kind, Origin, Role, Sum, model};
 use crate::model::{Loc, Unit};
 use crate::templates::{TemplateFile, TemplateStore};
 
@@ -60,6 +60,9 @@ struct FormFile {
     /// (`projects.funds.total: [项目资金总额]`), for `jixiao import`.
     #[serde(default)]
     synonyms: Ordered<Vec<String>>,
+    /// Amounts that must add up: a total's path and its parts' paths.
+    #[serde(default)]
+    sums: Ordered<Vec<String>>,
 }
 
 /// The fields a form adds, by the record they are added to.
@@ -261,12 +264,14 @@ pub fn load(store: &TemplateStore, name: &str) -> Result<Contract, ContractError
     if let Some(framework) = &form.department_indicators {
         sound(framework, store.get(&own))?;
     }
+    let sums = sums(&fields, &form.sums, &file_of_errors)?;
     Ok(Contract {
         name: name.to_owned(),
         description: form.description,
         origin,
         fields,
         money_unit: form.money_unit,
+        sums,
         rules: FormRules {
             indicators,
             department_indicators: form.department_indicators,
@@ -557,6 +562,38 @@ fn extra_field(key: &str, extra: &Extra) -> Result<Field, String> {
     })
 }
 
+/// The form's sums, every path in them an amount of the form.
+fn sums(
+    fields: &[Field],
+    declared: &Ordered<Vec<String>>,
+    file: &Path,
+) -> Result<Vec<Sum>, ContractError> {
+    let mut sums = Vec::new();
+    for (total, parts) in &declared.0 {
+        let error = |message: String| ContractError {
+            file: file.to_owned(),
+            loc: Loc::from(total.referenced),
+            message,
+        };
+        if parts.is_empty() {
+            return Err(error(format!("the sum `{}` lists no parts", total.value)));
+        }
+        for path in std::iter::once(&total.value).chain(parts) {
+            if !super::field_at(fields, path).is_some_and(|f| matches!(f.kind, Kind::Money(_))) {
+                return Err(error(format!(
+                    "the sum `{}` names `{path}`, which is not an amount of the form: write the keys of a money field joined by dots (`[]` after a list of rows to add its column), e.g. projects.funds.fiscal",
+                    total.value
+                )));
+            }
+        }
+        sums.push(Sum {
+            total: total.value.clone(),
+            parts: parts.clone(),
+        });
+    }
+    Ok(sums)
+}
+
 /// A field's `required_when`, one field and its value.
 fn condition(key: &str, extra: &Extra) -> Result<Option<Condition>, String> {
     let Some(when) = &extra.required_when else {
@@ -729,6 +766,27 @@ mod tests {
             assert!(error.message.contains(says), "{error}");
             assert_eq!(error.loc.line, 4, "{error}");
         }
+    }
+
+    #[test]
+    fn a_sum_names_amounts_of_the_form() {
+        let fields = "fields:\n  project:\n    a: {type: money, title: 甲}\n    b: {type: money, title: 乙}\n    t: {type: money, title: 合计}\n";
+        let sums = |s: &str| format!("{fields}sums:\n  {s}\n");
+        assert_eq!(
+            form(&sums("projects.t: [projects.a, projects.b]"))
+                .unwrap()
+                .sums
+                .len(),
+            1
+        );
+        let error = form(&sums("projects.t: [projects.a, projects.c]")).unwrap_err();
+        assert!(
+            error
+                .message
+                .contains("`projects.c`, which is not an amount"),
+            "{error}"
+        );
+        assert_eq!(error.loc.line, 7, "{error}");
     }
 
     #[test]

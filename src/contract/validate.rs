@@ -11,7 +11,7 @@ use crate::codes::{
     WRONG_TYPE, WRONG_UNIT,
 };
 use crate::diag::Diagnostic;
-use crate::model::{Date, Loc, Money, Unit, When};
+use crate::model::{Amount, Date, Loc, Money, Unit, When};
 use crate::node::{Node, Value};
 
 /// What the contract found in a data file, and the texts it prints.
@@ -21,6 +21,8 @@ pub struct Validation {
     /// Every value the form prints, where it is written: what must be
     /// typeset, every character of it, in a font that has it.
     pub printed: Vec<Printed>,
+    /// Every amount, by its path: what the form's sums add up.
+    pub amounts: Vec<Amount>,
 }
 
 /// A value the form prints.
@@ -174,11 +176,14 @@ impl Validator<'_> {
         }
         match (&field.kind, text) {
             (Kind::Text | Kind::Value, Some(_)) => {}
-            (Kind::Money(_), Some(text)) => {
-                if let Err(e) = text.parse::<Money>() {
-                    self.error(node.loc, BAD_AMOUNT, e.to_string(), None);
-                }
-            }
+            (Kind::Money(_), Some(text)) => match text.parse::<Money>() {
+                Ok(money) => self.found.amounts.push(Amount {
+                    path: here.to_owned(),
+                    loc: node.loc,
+                    value: money.value(),
+                }),
+                Err(e) => self.error(node.loc, BAD_AMOUNT, e.to_string(), None),
+            },
             (Kind::Unit, Some(text)) => match self.money_unit {
                 Some(unit) if unit.as_str() != text => {
                     let message = format!(

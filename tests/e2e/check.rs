@@ -298,6 +298,18 @@ fn a_form_of_another_shape_is_judged_by_what_it_declares() {
             "wrong-unit",
             "amounts switched to 元 in a form printed in 万元",
         ),
+        (
+            "    local: 186.35\n",
+            "    local: 121.244\n",
+            "form-sum",
+            "sources that do not add up to 资金总额",
+        ),
+        (
+            "    costing_total: 486.35\n",
+            "    costing_total: 999.00\n",
+            "form-sum",
+            "a 合计 of 999 over rows summing to 486.35",
+        ),
     ];
     for (i, (from, to, code, what)) in planted.into_iter().enumerate() {
         let codes = province_codes(&format!("province-planted-{i}"), (from, to));
