@@ -49,22 +49,59 @@ fn object(fields: &[Field], form: &str) -> Json {
     })
 }
 
+/// A month, 1 to 12, with or without its leading zero.
+const MONTH: &str = "(0?[1-9]|1[0-2])";
+
+/// A day of a month, 1 to 31.
+const DAY: &str = "(0?[1-9]|[12][0-9]|3[01])";
+
+/// What the loader takes as a period: a date, a year, a year's month, day
+/// or span of months (2023年1月至12月, 2023年1-12月, 2023年1～3月).
+fn period_pattern() -> String {
+    let to = "(至|-|～|~|—)";
+    format!(
+        "^([0-9]{{4}}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])|[0-9]{{4}}年(度|{MONTH}月(份|{DAY}日|{to}{MONTH}月)?|{MONTH}{to}{MONTH}月)?)$"
+    )
+}
+
 fn property(field: &Field, form: &str) -> Json {
     let mut schema = match &field.kind {
         Kind::Text | Kind::Value => json!({ "type": ["string", "number", "boolean"] }),
         Kind::Paragraphs | Kind::Values => {
             json!({ "type": "array", "items": { "type": ["string", "number", "boolean"] } })
         }
-        Kind::Money(_) => {
-            json!({ "type": ["string", "number"], "pattern": r"^[0-9]{1,15}(\.[0-9]{1,6})?$" })
-        }
+        Kind::Money(_) => json!({
+            "anyOf": [
+                {
+                    "type": "string",
+                    "pattern": r"^[0-9]{1,15}(\.[0-9]{1,6})?$",
+                    "patternErrorMessage": "金额写作不带单位、不带千分位的非负数，最多15位整数、6位小数，如 36.50",
+                },
+                { "type": "number", "minimum": 0, "maximum": 999_999_999_999_999_i64 },
+            ],
+            "errorMessage": "金额写作不带单位、不带千分位的非负数，最多15位整数、6位小数，如 36.50",
+            "examples": ["36.50"],
+        }),
         Kind::Unit => json!({ "enum": ["元", "万元"] }),
-        Kind::Date => json!({ "type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$" }),
+        Kind::Date => json!({
+            "type": "string",
+            "pattern": r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+            "patternErrorMessage": "日期写作 YYYY-MM-DD，如 2023-02-20",
+            "examples": ["2023-02-20"],
+        }),
         Kind::Period => json!({
             "type": "string",
-            "pattern": r"^([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}年(度|[0-9]{1,2}月(份|[0-9]{1,2}日|(至|-|～|~|—)[0-9]{1,2}月)?)?)$",
+            "pattern": period_pattern(),
+            "patternErrorMessage": "写作日期或期间，如 2023-01-01、2023年、2023年度、2023年6月、2023年1月至12月、2023年1-12月",
+            "examples": ["2023年1月至12月"],
         }),
-        Kind::Year => json!({ "type": "integer", "minimum": 0, "maximum": 65535 }),
+        Kind::Year => json!({
+            "type": "integer",
+            "minimum": 1000,
+            "maximum": 9999,
+            "errorMessage": "预算年度写作四位数字，如 2023",
+            "examples": [2023],
+        }),
         Kind::Choice(options) => json!({ "enum": options }),
         Kind::Record(_) | Kind::Indicators => object(&field.children().unwrap_or_default(), form),
         Kind::List(children) => json!({ "type": "array", "items": object(children, form) }),
@@ -74,15 +111,17 @@ fn property(field: &Field, form: &str) -> Json {
     }
     let map = schema.as_object_mut().expect("an object schema");
     map.insert("title".into(), json!(field.title));
-    let mut description = field.description.clone();
+    let mut description = if field.description.is_empty() {
+        field.title.clone()
+    } else {
+        format!("{}：{}", field.title, field.description)
+    };
     if let Kind::Money(Some(unit)) = field.kind {
         description.push_str(&format!("（单位：{}）", unit.as_str()));
     }
     if !field.printed {
         description.push_str("（本表式不打印此项）");
     }
-    if !description.is_empty() {
-        map.insert("description".into(), json!(description));
-    }
+    map.insert("description".into(), json!(description));
     schema
 }

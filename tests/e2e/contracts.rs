@@ -476,3 +476,54 @@ fn forms_are_listed_and_a_new_file_starts_from_the_form() {
     let again = jixiao(&["new", "--form", "national", file.to_str().unwrap()]);
     assert!(!again.status.success() && stderr_of(&again).contains("exists already"));
 }
+
+/// Values the loader takes and refuses, set into the 2023 example where a
+/// project's start, amount and the year stand: the editor (the schema under
+/// jsonschema, as the YAML language server validates) marks exactly those
+/// `check` refuses.
+#[test]
+fn the_editor_marks_the_values_the_loader_refuses() {
+    let schemas = scratch("schemas-agree");
+    let run = jixiao(&["schema", "--out", schemas.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", stderr_of(&run));
+    let file = root().join("data/2023/example-office.yaml");
+    let base = as_editor_reads(&file);
+    let form = base["form"].as_str().unwrap().to_owned();
+    let schema = schemas.join(format!("{form}.schema.json"));
+    let cases: [(&str, Json, bool); 11] = [
+        ("period", Json::from("2023年1-12月"), true),
+        ("period", Json::from("2023年1～3月"), true),
+        ("period", Json::from("2023年1月至12月"), true),
+        ("period", Json::from("2023年13月"), false),
+        ("period", Json::from("2023年第一季度"), false),
+        ("amount", serde_json::json!(36.5), true),
+        ("amount", Json::from("36.50"), true),
+        ("amount", serde_json::json!(-36.5), false),
+        ("amount", Json::from("1,234.00"), false),
+        ("year", Json::from(2023), true),
+        ("year", Json::from(20230), false),
+    ];
+    for (i, (what, value, takes)) in cases.into_iter().enumerate() {
+        let mut instance = base.clone();
+        let project = &mut instance["projects"][0];
+        match what {
+            "period" => project["start"] = value.clone(),
+            "amount" => project["funds"]["total"] = value.clone(),
+            _ => instance["year"] = value.clone(),
+        }
+        let marked = !validate(&schema, &instance, &format!("agree-{i}")).is_empty();
+        assert_eq!(marked, !takes, "the editor on {what} {value}");
+        let yaml = serde_json::to_string(&instance).unwrap();
+        let dir = scratch(&format!("agree-data-{i}"));
+        std::fs::write(dir.join("x.yaml"), &yaml).unwrap();
+        let checked = jixiao(&["check", "--data", dir.to_str().unwrap(), "--format", "json"]);
+        let found: Json = serde_json::from_slice(&checked.stdout).unwrap();
+        let load_codes = ["bad-date", "bad-amount", "wrong-type", "bad-year"];
+        let refused = found
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| load_codes.contains(&f["code"].as_str().unwrap_or_default()));
+        assert_eq!(refused, !takes, "the loader on {what} {value}: {found}");
+    }
+}
