@@ -2,6 +2,7 @@
 //! takes, each under a comment with its title and what to write; the
 //! required ones as keys to fill in, the optional ones commented out.
 
+use super::framework::ColumnRole;
 use super::{Contract, Field, Kind, Role};
 
 /// The starting file of a department in `contract`'s form; `schema` is the
@@ -83,11 +84,21 @@ fn write_children(
     }
 }
 
-/// An indicator table laid out as the form's framework requires: each
+/// An indicator table laid out as the form's framework requires: a column
+/// of this year's targets (年度指标值 where the form has it), and each
 /// required 一级 with its first 二级 and one 三级 to fill in.
 fn indicator_lines(contract: &Contract) -> Vec<String> {
     let framework = &contract.rules.indicators;
-    let mut lines = vec!["columns: [年度指标值]".to_owned(), "groups:".to_owned()];
+    let usual = "年度指标值";
+    let column = match framework.role(usual) {
+        Some(ColumnRole::Target) => usual,
+        _ => framework
+            .columns
+            .iter()
+            .find(|(_, role)| **role == ColumnRole::Target)
+            .map_or(usual, |(heading, _)| heading.as_str()),
+    };
+    let mut lines = vec![format!("columns: ['{column}']"), "groups:".to_owned()];
     for family in &framework.required {
         let level2 = framework
             .categories
@@ -109,6 +120,18 @@ mod tests {
     use super::*;
     use crate::contract::load_forms;
     use crate::templates::TemplateStore;
+
+    #[test]
+    fn a_new_file_heads_its_table_with_a_column_of_its_form() {
+        let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/province-form/templates");
+        let forms = load_forms(&TemplateStore::load(Some(&fixture)).unwrap()).unwrap();
+        let text = skeleton(forms.get("province-fanben").unwrap(), "x.json", 2024);
+        assert!(text.contains("columns: ['本年度计划水平']"), "{text}");
+        let forms = load_forms(&TemplateStore::built_in()).unwrap();
+        let text = skeleton(forms.get("national").unwrap(), "x.json", 2024);
+        assert!(text.contains("columns: ['年度指标值']"), "{text}");
+    }
 
     #[test]
     fn a_new_file_names_every_printed_field_and_parses() {
