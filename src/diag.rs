@@ -225,11 +225,7 @@ fn uri(path: &Path) -> String {
         .ok()
         .and_then(|here| path.strip_prefix(here).ok().map(Path::to_path_buf))
         .unwrap_or_else(|| path.to_owned());
-    relative
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+    crate::templates::slash_path(&relative)
 }
 
 #[cfg(test)]
