@@ -10,7 +10,7 @@ use crate::check::Forms;
 use crate::contract::{json_schema, schema_file, skeleton};
 use crate::diag::Diagnostic;
 use crate::load::data_files;
-use crate::pipeline::{Input, Project, Session};
+use crate::pipeline::{Input, Project, Session, setup_failed};
 use crate::publish::plan;
 
 /// Loads and checks the data files `only` (every data file when none are
@@ -47,7 +47,7 @@ pub fn check(project: &Project, only: &[PathBuf]) -> anyhow::Result<Vec<Diagnost
     let mut forms: Vec<String> = checked.iter().filter_map(|c| c.form.clone()).collect();
     forms.sort();
     forms.dedup();
-    diagnostics.extend(session.prove(&forms, &fonts));
+    diagnostics.extend(session.prove(&forms, fonts));
     diagnostics.extend(checked.into_iter().flat_map(|c| c.found));
     Ok(diagnostics)
 }
@@ -78,13 +78,7 @@ pub fn forms(templates: &Path) -> anyhow::Result<Forms> {
         templates: Some(templates.to_owned()),
         font_dirs: Vec::new(),
     };
-    match Session::open(&project) {
-        Ok(session) => Ok(session.forms),
-        Err(found) => {
-            let found: Vec<String> = found.iter().map(ToString::to_string).collect();
-            anyhow::bail!("the templates cannot be used:\n{}", found.join("\n"))
-        }
-    }
+    Ok(Session::open(&project).map_err(setup_failed)?.forms)
 }
 
 /// The JSON Schema of the form `name`, as pretty JSON.

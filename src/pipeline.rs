@@ -255,7 +255,6 @@ fn review_against(source: &Source, forms: &Forms, previous: Option<Previous>) ->
 /// Each character of a printed value that no installed font has, at its
 /// first place in the data file.
 fn missing_glyphs(loaded: &Loaded, coverage: &Coverage) -> Vec<Diagnostic> {
-    let text = String::from_utf8_lossy(&loaded.input.bytes);
     let mut seen = std::collections::HashSet::new();
     let mut found = Vec::new();
     for printed in &loaded.source.printed {
@@ -268,6 +267,7 @@ fn missing_glyphs(loaded: &Loaded, coverage: &Coverage) -> Vec<Diagnostic> {
                 "no installed font has a glyph for “{c}” (U+{:04X}): it would print as a blank box",
                 c as u32
             );
+            let text = String::from_utf8_lossy(&loaded.input.bytes);
             let loc = place_of(&text, printed.loc, c);
             found.push(
                 Diagnostic::new(MISSING_GLYPH, &loaded.source.path, loc, message).with_hint(

@@ -180,7 +180,11 @@ impl Typesetter {
     /// Finds the fonts (system and the setup's folders) and prepares the
     /// template files.
     pub fn new(setup: &Setup) -> Result<Self, SetupError> {
-        let fonts = Fonts::discover(&setup.font_dirs, &setup.roles)?;
+        Self::with_fonts(setup, Fonts::discover(&setup.font_dirs, &setup.roles)?)
+    }
+
+    /// A typesetter with fonts already found for `setup`.
+    pub fn with_fonts(setup: &Setup, fonts: Fonts) -> Result<Self, SetupError> {
         let mut files = HashMap::new();
         let roles = (FONTS_JSON.to_owned(), fonts.roles_json().into_bytes());
         for (path, bytes) in setup.files.iter().cloned().chain([roles]) {

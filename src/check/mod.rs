@@ -78,7 +78,7 @@ pub fn check_with_history(
     structure::check(document, forms, &mut findings);
     money::check(document, &mut findings);
     if let Some(form) = form {
-        tree::check(document, &form.rules, &mut findings);
+        tree::check(document, &mut findings);
         sums::check(document, form, &mut findings);
     }
     plausibility::check(document, &mut findings);
@@ -100,15 +100,16 @@ struct Findings<'p> {
     rules: Option<&'p FormRules>,
 }
 
-impl Findings<'_> {
+impl<'p> Findings<'p> {
     /// What the 二级 `level2` of a table at `scope` measures, as the form's
     /// framework declares it: the rules follow this, not the name.
     fn measure(&self, scope: Scope, level2: &str) -> Option<Measure> {
         self.framework(scope)?.measure(level2)
     }
 
-    /// The framework of a table at `scope`.
-    fn framework(&self, scope: Scope) -> Option<&Framework> {
+    /// The framework of a table at `scope`, as the document's form declares
+    /// it (none for a document of no known form).
+    fn framework(&self, scope: Scope) -> Option<&'p Framework> {
         let rules = self.rules?;
         Some(match scope {
             Scope::Department => rules.for_department(),

@@ -2,17 +2,16 @@
 //! blank, the required families present, no category listed empty.
 
 use super::Mark;
-use super::{Findings, FormRules, Framework, Scope, tables};
+use super::{Findings, Framework, Scope, tables};
 use crate::codes::{
     BLANK_CATEGORY, EMPTY_INDICATOR, MISSING_FAMILY, UNKNOWN_CATEGORY, UNKNOWN_COLUMN,
 };
 use crate::model::{Document, IndicatorTable, Loc, Shape};
 
-pub(super) fn check(document: &Document, form: &FormRules, findings: &mut Findings) {
+pub(super) fn check(document: &Document, findings: &mut Findings) {
     for (scope, table) in tables(document) {
-        let framework = match scope {
-            Scope::Department => form.for_department(),
-            Scope::Project(_) => &form.indicators,
+        let Some(framework) = findings.framework(scope) else {
+            continue;
         };
         columns(scope, table, framework, findings);
         categories(scope, table, framework, findings);

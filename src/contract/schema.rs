@@ -49,6 +49,10 @@ fn object(fields: &[Field], form: &str) -> Json {
     })
 }
 
+/// How an amount is written, in `check`'s words: the editor's message
+/// whether the amount is a string or a number.
+const MONEY_WORDS: &str = "金额写作不带单位、不带千分位的非负数，最多15位整数、6位小数，如 36.50";
+
 /// A month, 1 to 12, with or without its leading zero.
 const MONTH: &str = "(0?[1-9]|1[0-2])";
 
@@ -75,11 +79,11 @@ fn property(field: &Field, form: &str) -> Json {
                 {
                     "type": "string",
                     "pattern": r"^[0-9]{1,15}(\.[0-9]{1,6})?$",
-                    "patternErrorMessage": "金额写作不带单位、不带千分位的非负数，最多15位整数、6位小数，如 36.50",
+                    "patternErrorMessage": MONEY_WORDS,
                 },
                 { "type": "number", "minimum": 0, "maximum": 999_999_999_999_999_i64 },
             ],
-            "errorMessage": "金额写作不带单位、不带千分位的非负数，最多15位整数、6位小数，如 36.50",
+            "errorMessage": MONEY_WORDS,
             "examples": ["36.50"],
         }),
         Kind::Unit => json!({ "enum": ["元", "万元"] }),

@@ -19,8 +19,9 @@ use crate::typeset::fonts::Fonts;
 
 impl Session {
     /// What typesetting the samples of `forms` finds, for each form not
-    /// proved before with these very inputs.
-    pub fn prove(&self, forms: &[String], fonts: &Fonts) -> Vec<Diagnostic> {
+    /// proved before with these very inputs; `fonts` are the session's,
+    /// found once (see [`Session::find_fonts`]).
+    pub fn prove(&self, forms: &[String], fonts: Fonts) -> Vec<Diagnostic> {
         let digests = FormDigests::new(TOOL, &self.store, &fonts.identity);
         let cache = cache_folder();
         let unproved: Vec<&String> = forms
@@ -30,7 +31,7 @@ impl Session {
         if unproved.is_empty() {
             return Vec::new();
         }
-        let typesetter = match Typesetter::new(&self.setup) {
+        let typesetter = match Typesetter::with_fonts(&self.setup, fonts) {
             Ok(typesetter) => typesetter,
             Err(error) => return vec![setup_error(&self.store, &error)],
         };

@@ -85,27 +85,30 @@ fn a_broken_file_does_not_stop_the_others() {
     assert!(findings_of(&summary).contains("broken.yaml"), "{summary}");
 }
 
+/// `jixiao check` of the data folder `data` with the templates folder
+/// `templates`, in `format` (human, json or sarif).
+fn check_in(
+    data: &std::path::Path,
+    templates: &std::path::Path,
+    format: &str,
+) -> std::process::Output {
+    jixiao(&[
+        "check",
+        "--data",
+        data.to_str().unwrap(),
+        "--templates",
+        templates.to_str().unwrap(),
+        "--format",
+        format,
+    ])
+}
+
 /// `check --format json` and SARIF of a project whose templates are broken.
 fn check_formats(dir: &std::path::Path) -> (std::process::Output, serde_json::Value, String) {
-    let args = |format: &'static str| {
-        [
-            "check",
-            "--data",
-            dir.join("data").to_str().unwrap(),
-            "--templates",
-            dir.join("templates").to_str().unwrap(),
-            "--format",
-            format,
-        ]
-        .map(str::to_owned)
-    };
-    let run = |format| {
-        let args = args(format);
-        jixiao(&args.iter().map(String::as_str).collect::<Vec<_>>())
-    };
-    let json = run("json");
+    let (data, templates) = (dir.join("data"), dir.join("templates"));
+    let json = check_in(&data, &templates, "json");
     let found = serde_json::from_slice(&json.stdout).unwrap();
-    let sarif = String::from_utf8(run("sarif").stdout).unwrap();
+    let sarif = String::from_utf8(check_in(&data, &templates, "sarif").stdout).unwrap();
     (json, found, sarif)
 }
 
@@ -170,14 +173,7 @@ fn county_with(name: &str, template: (&str, &str), data: (&str, &str)) -> std::p
 }
 
 fn check_county(dir: &std::path::Path) -> std::process::Output {
-    let (data, templates) = (dir.join("data"), dir.join("templates"));
-    jixiao(&[
-        "check",
-        "--data",
-        data.to_str().unwrap(),
-        "--templates",
-        templates.to_str().unwrap(),
-    ])
+    check_in(&dir.join("data"), &dir.join("templates"), "human")
 }
 
 fn build_county(dir: &std::path::Path) -> std::process::Output {
@@ -233,16 +229,7 @@ fn province_codes(name: &str, edit: (&str, &str)) -> Vec<String> {
     let text = std::fs::read_to_string(fixture.join("data/2024/river.yaml")).unwrap();
     assert!(text.contains(edit.0), "the fixture lacks {}", edit.0);
     std::fs::write(&data, text.replacen(edit.0, edit.1, 1)).unwrap();
-    let templates = fixture.join("templates");
-    let run = jixiao(&[
-        "check",
-        "--data",
-        dir.to_str().unwrap(),
-        "--templates",
-        templates.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let run = check_in(&dir, &fixture.join("templates"), "json");
     let found: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     let codes = found.as_array().unwrap().iter();
     codes
