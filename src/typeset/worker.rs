@@ -50,11 +50,15 @@ pub struct Limits {
     pub memory: u64,
 }
 
+/// The default memory admits the largest data file jixiao reads (4 MiB,
+/// over 1,000 pages), which peaks near 2 GiB: Typst keeps every layout pass
+/// of a document until the last, and one label cell per group per page
+/// takes up to four passes.
 impl Default for Limits {
     fn default() -> Self {
         Self {
             time: Duration::from_secs(120),
-            memory: 2 << 30,
+            memory: 3 << 30,
         }
     }
 }
