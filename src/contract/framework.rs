@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IntoDeserializer, MapAccess, Visitor};
 
 /// The classic framework, for forms that declare none.
 pub const FRAMEWORK_FILE: &str = "lib/framework.yaml";
@@ -97,6 +98,72 @@ impl ColumnRole {
     }
 }
 
+/// A column a form declares: what it holds, and whether every indicator
+/// must have a value in it. Written as its role (`上年度实际水平: last-year`)
+/// or, to require it, `本年度计划水平: {role: target, required: true}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Column {
+    pub role: ColumnRole,
+    pub required: bool,
+}
+
+impl<'de> Deserialize<'de> for Column {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Full {
+            role: ColumnRole,
+            #[serde(default)]
+            required: bool,
+        }
+        struct ColumnVisitor;
+        impl<'de> Visitor<'de> for ColumnVisitor {
+            type Value = Column;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a column's role (target, last-year, …) or `{role: target, required: true}`",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Column, E> {
+                let role = ColumnRole::deserialize(v.into_deserializer())?;
+                Ok(Column {
+                    role,
+                    required: false,
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Column, A::Error> {
+                let full = Full::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(Column {
+                    role: full.role,
+                    required: full.required,
+                })
+            }
+        }
+        deserializer.deserialize_any(ColumnVisitor)
+    }
+}
+
+/// Whether a form's tables print the 一级 column. A form whose table
+/// starts at the 二级 (the 一级 shown as a heading, or not at all) says
+/// `level1: hidden`; its template reads it as `table.level1`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Level1 {
+    #[default]
+    Printed,
+    Hidden,
+}
+
+impl Level1 {
+    /// Its name, as form.yaml writes it and the template reads it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Printed => "printed",
+            Self::Hidden => "hidden",
+        }
+    }
+}
+
 /// The categories a table may use.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -108,13 +175,22 @@ pub struct Framework {
     /// What each 二级 measures, by its name.
     pub kinds: BTreeMap<String, Measure>,
     /// The columns a table may have, by heading, and what each holds.
-    pub columns: BTreeMap<String, ColumnRole>,
+    pub columns: BTreeMap<String, Column>,
+    /// Whether the 一级 column is printed.
+    #[serde(default)]
+    pub level1: Level1,
 }
 
 impl Framework {
     /// What the column headed `heading` holds, when the framework lists it.
     pub fn role(&self, heading: &str) -> Option<ColumnRole> {
-        self.columns.get(heading.trim()).copied()
+        self.columns.get(heading.trim()).map(|c| c.role)
+    }
+
+    /// Whether every indicator must have a value in the column headed
+    /// `heading`.
+    pub fn is_required(&self, heading: &str) -> bool {
+        self.columns.get(heading.trim()).is_some_and(|c| c.required)
     }
 
     /// What the 二级 `level2` measures, when the framework lists it.
@@ -128,7 +204,7 @@ impl Framework {
     /// without a kind, a kind for a 二级 it does not list.
     pub fn problems(&self) -> Vec<(String, String)> {
         let mut found = Vec::new();
-        if !self.columns.values().any(|role| role.is_target()) {
+        if !self.columns.values().any(|c| c.role.is_target()) {
             found.push((
                 "columns".to_owned(),
                 "`columns:` names no column of targets: list the tables' headings with their roles, e.g. `年度指标值: target`".to_owned(),
@@ -213,6 +289,22 @@ mod tests {
             ["columns", "效益指标", "成本目标", "数量指标", "质量指标"],
             "{problems:?}"
         );
+    }
+
+    #[test]
+    fn a_column_may_be_required_and_the_level1_column_hidden() {
+        let f = framework(
+            "required: [产出指标]\ncategories: {产出指标: [数量指标]}\nkinds: {数量指标: quantity}\nlevel1: hidden\ncolumns:\n  本年度计划水平: {role: target, required: true}\n  上年度实际水平: last-year\n",
+        );
+        assert!(f.problems().is_empty());
+        assert_eq!(f.level1, Level1::Hidden);
+        assert_eq!(f.role("本年度计划水平"), Some(ColumnRole::Target));
+        assert!(f.is_required("本年度计划水平") && !f.is_required("上年度实际水平"));
+        let printed =
+            framework("required: []\ncategories: {}\nkinds: {}\ncolumns: {年度指标值: target}\n");
+        assert_eq!(printed.level1, Level1::Printed);
+        let wrong = "required: []\ncategories: {}\nkinds: {}\ncolumns: {年度指标值: {role: target, requird: true}}\n";
+        assert!(serde_saphyr::from_str::<Framework>(wrong).is_err());
     }
 
     #[test]

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use super::{Contract, Field, Kind, Role};
 use crate::codes::{
-    BAD_AMOUNT, BAD_CHOICE, BAD_DATE, MISSING_FIELD, Rule, UNKNOWN_KEY, UNPRINTED_FIELD,
-    WRONG_TYPE, WRONG_UNIT,
+    BAD_AMOUNT, BAD_CHOICE, BAD_DATE, FILLED_BLANK, MISSING_FIELD, Rule, UNKNOWN_KEY,
+    UNPRINTED_FIELD, WRONG_TYPE, WRONG_UNIT,
 };
 use crate::diag::Diagnostic;
 use crate::model::{Amount, Date, Loc, Money, Unit, When};
@@ -160,6 +160,18 @@ impl Validator<'_> {
     }
 
     fn value(&mut self, node: &Node, field: &Field, here: &str) {
+        if field.kind == Kind::Blank {
+            if node.value != Value::Null {
+                let message = format!(
+                    "`{here}` is “——” in the form “{}”: the cell is blank by design",
+                    self.form.unwrap_or_default()
+                );
+                let key = here.rsplit('.').next().unwrap_or(here);
+                let hint = format!("remove `{key}:` from this row; the form prints —— there");
+                self.error(node.loc, FILLED_BLANK, message, Some(hint));
+            }
+            return;
+        }
         let text = match &node.value {
             Value::Null => {
                 if matches!(field.kind, Kind::List(_) | Kind::Paragraphs | Kind::Values) {
@@ -223,7 +235,7 @@ impl Validator<'_> {
                 }
             }
             (Kind::Paragraphs | Kind::Values, None) => self.texts(node, here),
-            (Kind::Record(_) | Kind::Indicators, None) => {
+            (Kind::Record(_) | Kind::Grid(_) | Kind::Indicators, None) => {
                 if let Some(children) = field.children() {
                     self.record(node, &children, here);
                 }
@@ -307,6 +319,8 @@ fn describe(kind: &Kind) -> &'static str {
         Kind::Year => "a four-digit year",
         Kind::Choice(_) => "one of the form's choices",
         Kind::Record(_) | Kind::Indicators => "keys and values (a mapping)",
+        Kind::Grid(_) => "the grid's rows, each with its cells (`财政拨款: {金额: 100.00}`)",
+        Kind::Blank => "left out (the cell is ——)",
         Kind::List(_) => "a list (`- ` before each item)",
     }
 }
