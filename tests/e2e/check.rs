@@ -379,6 +379,13 @@ fn a_form_with_a_fixed_grid_is_judged_by_what_it_declares() {
             "no value in the required 本年度计划水平 column",
         ),
         (
+            "columns: [上年度实际水平, 本年度计划水平, 指标内容（计算公式）]",
+            "columns: [上年度实际水平, 指标内容（计算公式）, 本年度计划值]",
+            "missing-value",
+            21,
+            "a table without the required 本年度计划水平 column",
+        ),
+        (
             "total: 500.00, fiscal",
             "total: 520.00, fiscal",
             "form-sum",
