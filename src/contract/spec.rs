@@ -282,6 +282,7 @@ pub fn load(store: &TemplateStore, name: &str) -> Result<Contract, ContractError
         sound(framework, store.get(&own))?;
     }
     let sums = sums(&fields, &form.sums, &file_of_errors)?;
+    sources_summed(&form.fields.funds, &sums, &file_of_errors)?;
     Ok(Contract {
         name: name.to_owned(),
         description: form.description,
@@ -743,6 +744,30 @@ fn sums(
     Ok(sums)
 }
 
+/// A form that adds sources of money to the funds says what their total is
+/// the sum of: else the common 财政资金 + 其他资金 would be held to the
+/// total without them, a `funds-sum` the data could never fix.
+fn sources_summed(funds: &Ordered<Extra>, sums: &[Sum], file: &Path) -> Result<(), ContractError> {
+    let Some((key, _)) = funds
+        .0
+        .iter()
+        .find(|(_, e)| matches!(e.kind, ExtraType::Money))
+    else {
+        return Ok(());
+    };
+    if sums.iter().any(|s| s.total == "projects.funds.total") {
+        return Ok(());
+    }
+    Err(ContractError {
+        file: file.to_owned(),
+        loc: Loc::from(key.referenced),
+        message: format!(
+            "the funds have the form's own source `{}`, but no sum says what 资金总额 adds up: add under `sums:` `projects.funds.total: [projects.funds.fiscal, projects.funds.{}, …]`",
+            key.value, key.value
+        ),
+    })
+}
+
 /// A field's `required_when`, one field and its value.
 fn condition(key: &str, extra: &Extra) -> Result<Option<Condition>, String> {
     let Some(when) = &extra.required_when else {
@@ -1027,6 +1052,12 @@ mod tests {
         let error =
             form("fields:\n  funds:\n    fiscal: {type: money, title: 财政}\n").unwrap_err();
         assert!(error.message.contains("already a field"), "{error}");
+        assert_eq!(error.loc.line, 3, "{error}");
+        let error = form("fields:\n  funds:\n    own: {type: money, title: 自筹}\n").unwrap_err();
+        assert!(
+            error.message.contains("no sum says what 资金总额 adds up"),
+            "{error}"
+        );
         assert_eq!(error.loc.line, 3, "{error}");
     }
 

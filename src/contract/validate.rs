@@ -411,6 +411,56 @@ mod tests {
     }
 
     #[test]
+    fn a_grid_s_blank_cells_stay_blank_and_its_required_cells_are_given() {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/grid-form");
+        let store = TemplateStore::load(Some(&fixture.join("templates"))).unwrap();
+        let forms = load_forms(&store).unwrap();
+        let yaml = std::fs::read_to_string(fixture.join("data/2024/parks.yaml")).unwrap();
+        let yaml = yaml
+            .replace(
+                "上年结转: {上年: 30.00",
+                "上年结转: {本年: 0.00, 上年: 30.00",
+            )
+            .replace("合计: {本年: 500.00, 上年: 420.00}", "合计: {本年: 500.00}")
+            .replace("单位自筹: {本年", "单位自筹: {本月: 1.00, 本年");
+        let node = crate::node::parse(&yaml, serde_saphyr::Options::default()).unwrap();
+        let contract = forms.get("city-grid");
+        let found = validate(
+            Path::new("t.yaml"),
+            &node,
+            &contract.unwrap().fields,
+            contract,
+        )
+        .found;
+        let at: Vec<(&str, u32)> = found
+            .iter()
+            .map(|d| (d.code.as_ref(), d.loc.line))
+            .collect();
+        assert_eq!(
+            at,
+            [
+                ("unknown-key", 16),
+                ("filled-blank", 17),
+                ("missing-field", 18)
+            ],
+            "{found:?}"
+        );
+        assert!(
+            found[0]
+                .hint
+                .as_deref()
+                .unwrap_or_default()
+                .contains("本年"),
+            "{found:?}"
+        );
+        assert!(
+            found[1].message.contains("sources.上年结转.本年"),
+            "{found:?}"
+        );
+        assert!(found[2].message.contains("sources.合计.上年"), "{found:?}");
+    }
+
+    #[test]
     fn edit_distance_counts_edits() {
         assert_eq!(edit_distance("preambel", "preamble"), 2);
         assert_eq!(edit_distance("", "abc"), 3);
