@@ -363,12 +363,19 @@ mod tests {
         load_forms(&TemplateStore::built_in()).unwrap()
     }
 
+    /// The forms of the fixture `name` and the text of its data file `file`.
+    fn fixture(name: &str, file: &str) -> (Forms, String) {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        let store = TemplateStore::load(Some(&fixture.join("templates"))).unwrap();
+        let yaml = std::fs::read_to_string(fixture.join("data").join(file)).unwrap();
+        (load_forms(&store).unwrap(), yaml)
+    }
+
     #[test]
     fn a_form_s_required_rows_are_not_empty() {
-        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/county-form");
-        let store = TemplateStore::load(Some(&fixture.join("templates"))).unwrap();
-        let forms = load_forms(&store).unwrap();
-        let yaml = std::fs::read_to_string(fixture.join("data/2023/county-water.yaml")).unwrap();
+        let (forms, yaml) = fixture("county-form", "2023/county-water.yaml");
         let start = yaml.find("    schedule:").unwrap();
         let rows = yaml[start..]
             .lines()
@@ -395,10 +402,7 @@ mod tests {
 
     #[test]
     fn a_choice_the_form_does_not_offer_is_named_with_the_choices() {
-        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/county-form");
-        let store = TemplateStore::load(Some(&fixture.join("templates"))).unwrap();
-        let forms = load_forms(&store).unwrap();
-        let yaml = std::fs::read_to_string(fixture.join("data/2023/county-water.yaml")).unwrap();
+        let (forms, yaml) = fixture("county-form", "2023/county-water.yaml");
         let yaml = yaml.replace("    kind: 延续", "    kind: 续建");
         let node = crate::node::parse(&yaml, serde_saphyr::Options::default()).unwrap();
         let fields = &forms.get("hunan-county").unwrap().fields;
@@ -412,10 +416,7 @@ mod tests {
 
     #[test]
     fn a_grid_s_blank_cells_stay_blank_and_its_required_cells_are_given() {
-        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/grid-form");
-        let store = TemplateStore::load(Some(&fixture.join("templates"))).unwrap();
-        let forms = load_forms(&store).unwrap();
-        let yaml = std::fs::read_to_string(fixture.join("data/2024/parks.yaml")).unwrap();
+        let (forms, yaml) = fixture("grid-form", "2024/parks.yaml");
         let yaml = yaml
             .replace(
                 "上年结转: {上年: 30.00",
