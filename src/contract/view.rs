@@ -301,3 +301,52 @@ fn list<T>(node: &Node, item: impl Fn(&Node) -> Option<T>) -> Option<Vec<T>> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::load_forms;
+    use crate::templates::TemplateStore;
+
+    #[test]
+    fn a_template_loops_over_a_grid_and_knows_whether_the_level1_column_is_printed() {
+        let fixture =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/grid-form");
+        let store = TemplateStore::load(Some(&fixture.join("templates"))).unwrap();
+        let forms = load_forms(&store).unwrap();
+        let yaml = std::fs::read_to_string(fixture.join("data/2024/parks.yaml")).unwrap();
+        let parsed = crate::load::parse(std::path::Path::new("parks.yaml"), &yaml, &forms).unwrap();
+        let grid = view(&parsed.document, &parsed.extras, forms.get("city-grid"));
+        let project = &grid["projects"][0];
+        let sources = &project["sources"];
+        assert_eq!(
+            sources["columns"],
+            serde_json::json!(["本年预算数", "上年预算数", "资金说明"])
+        );
+        let rows = sources["rows"].as_array().unwrap();
+        let names: Vec<&str> = rows.iter().map(|r| r["name"].as_str().unwrap()).collect();
+        assert_eq!(
+            names,
+            ["财政拨款", "上级补助", "单位自筹", "上年结转", "合计"]
+        );
+        assert_eq!(
+            rows[2]["cells"],
+            serde_json::json!(["20.00", null, "公园经营收入"])
+        );
+        assert_eq!(
+            rows[4]["cells"],
+            serde_json::json!(["500.00", "420.00", null])
+        );
+        assert_eq!(project["indicators"]["level1"], "hidden");
+        let national = load_forms(&TemplateStore::built_in()).unwrap();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let parsed =
+            crate::load::load_file(&root.join("data/2023/example-office.yaml"), &national).unwrap();
+        let classic = view(
+            &parsed.document,
+            &parsed.extras,
+            national.get(&parsed.document.form.value),
+        );
+        assert_eq!(classic["projects"][0]["indicators"]["level1"], "printed");
+    }
+}
