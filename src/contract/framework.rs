@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IntoDeserializer, MapAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 
 /// The classic framework, for forms that declare none.
 pub const FRAMEWORK_FILE: &str = "lib/framework.yaml";
@@ -18,7 +18,7 @@ pub const FRAMEWORK_FILE: &str = "lib/framework.yaml";
 /// What a 二级 category measures (财预〔2021〕101号's framework, and the
 /// input indicators of forms that have them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(try_from = "String")]
 pub enum Measure {
     /// 数量: how much is delivered.
     Quantity,
@@ -69,7 +69,7 @@ impl Measure {
 /// targets only: last year's actual, a description or a completion degree
 /// is published as written, never held to what a target must be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(try_from = "String")]
 pub enum ColumnRole {
     /// The target for the budget year (年度指标值, 全年指标值).
     Target,
@@ -125,7 +125,7 @@ impl<'de> Deserialize<'de> for Column {
                 )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Column, E> {
-                let role = ColumnRole::deserialize(v.into_deserializer())?;
+                let role = ColumnRole::try_from(v.to_owned()).map_err(E::custom)?;
                 Ok(Column {
                     role,
                     required: false,
@@ -147,7 +147,7 @@ impl<'de> Deserialize<'de> for Column {
 /// starts at the 二级 (the 一级 shown as a heading, or not at all) says
 /// `level1: hidden`; its template reads it as `table.level1`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(try_from = "String")]
 pub enum Level1 {
     #[default]
     Printed,
@@ -161,6 +161,72 @@ impl Level1 {
             Self::Printed => "printed",
             Self::Hidden => "hidden",
         }
+    }
+}
+
+/// The names form.yaml gives each kind of 二级.
+const MEASURES: [(&str, Measure); 14] = [
+    ("quantity", Measure::Quantity),
+    ("quality", Measure::Quality),
+    ("timeliness", Measure::Timeliness),
+    ("cost", Measure::Cost),
+    ("economic-cost", Measure::EconomicCost),
+    ("social-cost", Measure::SocialCost),
+    ("ecological-cost", Measure::EcologicalCost),
+    ("economic", Measure::Economic),
+    ("social", Measure::Social),
+    ("ecological", Measure::Ecological),
+    ("sustainable", Measure::Sustainable),
+    ("satisfaction", Measure::Satisfaction),
+    ("input", Measure::Input),
+    ("other", Measure::Other),
+];
+
+/// The names form.yaml gives each role of a column.
+const ROLES: [(&str, ColumnRole); 9] = [
+    ("target", ColumnRole::Target),
+    ("period-target", ColumnRole::PeriodTarget),
+    ("half-year", ColumnRole::HalfYear),
+    ("last-year", ColumnRole::LastYear),
+    ("description", ColumnRole::Description),
+    ("reference", ColumnRole::Reference),
+    ("remark", ColumnRole::Remark),
+    ("completion", ColumnRole::Completion),
+    ("basis", ColumnRole::Basis),
+];
+
+/// The value `name` names in `table`, or a sentence listing the names: the
+/// parser's own words ("unknown variant") mean nothing to a form's author.
+pub(super) fn named<T: Copy>(table: &[(&str, T)], name: &str, what: &str) -> Result<T, String> {
+    table
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|&(_, value)| value)
+        .ok_or_else(|| {
+            let names: Vec<&str> = table.iter().map(|(n, _)| *n).collect();
+            format!("“{name}” is not {what}: write one of {}", names.join(", "))
+        })
+}
+
+impl TryFrom<String> for Measure {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        named(&MEASURES, &name, "a kind of 二级")
+    }
+}
+
+impl TryFrom<String> for ColumnRole {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        named(&ROLES, &name, "a role of a column")
+    }
+}
+
+impl TryFrom<String> for Level1 {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        let names = [("printed", Level1::Printed), ("hidden", Level1::Hidden)];
+        named(&names, &name, "a value of `level1`")
     }
 }
 
@@ -233,7 +299,8 @@ impl Framework {
                     found.push((
                         sub.clone(),
                         format!(
-                            "the 二级 “{sub}” (under “{family}”) has no kind: add `{sub}: quantity` (or quality, timeliness, cost, economic-cost, social-cost, ecological-cost, economic, social, ecological, sustainable, satisfaction, input, other) under `kinds:`"
+                            "the 二级 “{sub}” (under “{family}”) has no kind: add `{sub}: quantity` (or {}) under `kinds:`",
+                            MEASURES[1..].iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ")
                         ),
                     ));
                 }
@@ -305,6 +372,34 @@ mod tests {
         assert_eq!(printed.level1, Level1::Printed);
         let wrong = "required: []\ncategories: {}\nkinds: {}\ncolumns: {年度指标值: {role: target, requird: true}}\n";
         assert!(serde_saphyr::from_str::<Framework>(wrong).is_err());
+        for (yaml, says) in [
+            (
+                "columns: {年度指标值: targt}",
+                "“targt” is not a role of a column: write one of target,",
+            ),
+            (
+                "columns: {年度指标值: target}\nlevel1: hid",
+                "“hid” is not a value of `level1`",
+            ),
+            (
+                "columns: {年度指标值: target}\nkinds: {数量指标: quantty}",
+                "“quantty” is not a kind of 二级",
+            ),
+        ] {
+            let yaml = format!("required: []\ncategories: {{}}\n{yaml}\n");
+            let yaml = if yaml.contains("kinds") {
+                yaml
+            } else {
+                format!("{yaml}kinds: {{}}\n")
+            };
+            let error = serde_saphyr::from_str::<Framework>(&yaml)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains(says) && !error.contains("variant"),
+                "{error}"
+            );
+        }
     }
 
     #[test]

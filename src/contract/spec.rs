@@ -150,20 +150,9 @@ const EXTRA_TYPES: [(&str, ExtraType); 10] = [
 impl TryFrom<String> for ExtraType {
     type Error = String;
 
-    /// The type named, or a sentence listing the types: the parser's own
-    /// words ("unknown variant") mean nothing to a form's author.
+    /// The type named, or a sentence listing the types.
     fn try_from(name: String) -> Result<Self, String> {
-        EXTRA_TYPES
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|&(_, kind)| kind)
-            .ok_or_else(|| {
-                let names: Vec<&str> = EXTRA_TYPES.iter().map(|(n, _)| *n).collect();
-                format!(
-                    "“{name}” is not a type of field: the types are {}",
-                    names.join(", ")
-                )
-            })
+        super::framework::named(&EXTRA_TYPES, &name, "a type of field")
     }
 }
 
