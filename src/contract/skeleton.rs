@@ -21,18 +21,35 @@ pub fn skeleton(contract: &Contract, schema: &str, year: u16) -> String {
             "year" => format!(" {year}"),
             _ => String::new(),
         };
-        write_field(&mut out, field, 0, &value, contract);
+        write_field(&mut out, field, 0, &value, contract, &contract.fields);
     }
     out
 }
 
-fn write_field(out: &mut String, field: &Field, depth: usize, value: &str, contract: &Contract) {
+/// Writes `field`, one of `record`'s, under a comment saying what it is and
+/// when it must be given.
+fn write_field(
+    out: &mut String,
+    field: &Field,
+    depth: usize,
+    value: &str,
+    contract: &Contract,
+    record: &[Field],
+) {
     let pad = "  ".repeat(depth);
     if field.kind == Kind::Blank {
         out.push_str(&format!("{pad}# {}：——（按表式不填）\n", field.title));
         return;
     }
-    let need = if field.required { "必填" } else { "选填" };
+    let need = match &field.required_when {
+        _ if field.required => "必填".to_owned(),
+        Some(condition) => {
+            let on = record.iter().find(|f| f.key == condition.field);
+            let title = on.map_or(condition.field.as_str(), |f| f.title.as_str());
+            format!("{title}为“{}”时必填", condition.value)
+        }
+        None => "选填".to_owned(),
+    };
     let mut about = format!("{}（{need}）", field.title);
     if !field.description.is_empty() {
         about.push_str(&format!("：{}", field.description));
@@ -74,7 +91,7 @@ fn write_children(
 ) {
     let mut inner = String::new();
     for child in children.iter().filter(|c| c.printed) {
-        write_field(&mut inner, child, depth, "", contract);
+        write_field(&mut inner, child, depth, "", contract, children);
     }
     for line in inner.lines() {
         let keep = line.trim_start().starts_with('#') || comment.is_empty();
@@ -161,6 +178,10 @@ mod tests {
         let text = skeleton(contract, "x.json", 2024);
         assert!(text.contains("      上年结转:\n"), "{text}");
         assert!(text.contains("# 上年预算数：——（按表式不填）"), "{text}");
+        assert!(
+            text.contains("# 上年度预算安排（是否新增项目为“否”时必填）"),
+            "{text}"
+        );
         only_to_fill_in(contract, &text);
     }
 
