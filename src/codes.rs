@@ -146,6 +146,7 @@ rules! {
     BAD_DATE: "bad-date", Load, Error, false, "日期或期间不是有效的日期";
     WRONG_UNIT: "wrong-unit", Load, Error, false, "金额单位与表式印出的单位（元或万元）不一致";
     BAD_CHOICE: "bad-choice", Load, Error, false, "选项字段的值不是表式列出的选项之一";
+    FILLED_BLANK: "filled-blank", Load, Error, false, "表格中按表式应为“——”的格子填写了内容";
     UNPRINTED_FIELD: "unprinted-field", Load, Warning, true, "数据文件填写了本表式不印出的字段，公开文本中不会出现";
     FORM_FILE: "form-file", Setup, Error, false, "表式文件 form.yaml 有误，使用该表式的数据文件都无法检查";
     SETUP: "setup", Setup, Error, false, "模板文件夹或字体无法使用（无法开始检查或生成）";
@@ -161,6 +162,7 @@ rules! {
     BAD_YEAR: "bad-year", Check(Family::Structure), Error, true, "预算年度不是合理的四位年份";
     UNKNOWN_COLUMN: "unknown-column", Check(Family::Structure), Error, true, "指标表的列不是本表式声明的列，无法知道它是目标值、上年实际还是说明";
     VALUE_COUNT: "value-count", Check(Family::Structure), Error, true, "指标值个数与表格声明的指标值列数不一致";
+    MISSING_VALUE: "missing-value", Check(Family::Structure), Error, true, "指标在表式规定必填的列中没有填写指标值";
     UNKNOWN_RULE: "unknown-rule", Check(Family::Structure), Error, false, "豁免（waiver）引用了不存在的规则代码";
     UNUSED_WAIVER: "unused-waiver", Check(Family::Structure), Warning, false, "豁免（waiver）没有对应的问题，可能已过时";
     BUDGET_SUM: "budget-sum", Check(Family::Money), Error, true, "人员经费、公用经费、项目经费之和不等于财政拨款总额";

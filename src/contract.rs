@@ -36,11 +36,11 @@ pub use skeleton::skeleton;
 pub use spec::{ContractError, FORM_FILE};
 pub(crate) use validate::closest;
 pub use validate::{Printed, Validation, validate};
-pub use view::{Extras, extras, published_json, view};
+pub use view::{Extras, extras, grid_view, mark_level1, published_json, view};
 
 use crate::model::Unit;
 use crate::templates::TemplateStore;
-pub use framework::{ColumnRole, FRAMEWORK_FILE, FormRules, Framework, Measure};
+pub use framework::{Column, ColumnRole, FRAMEWORK_FILE, FormRules, Framework, Level1, Measure};
 
 /// One field of a record: a key of the data file.
 #[derive(Clone, Debug, PartialEq)]
@@ -115,6 +115,11 @@ pub enum Kind {
     Record(Vec<Field>),
     /// A list of records: rows of a table.
     List(Vec<Field>),
+    /// A fixed grid: named rows (each a record of its cells, by column),
+    /// printed in the order the form declares them.
+    Grid(Vec<Field>),
+    /// A cell of a grid that is “——” by design: the data file leaves it out.
+    Blank,
     /// An indicator table (see [`model::indicator_table`]).
     Indicators,
     /// An indicator or target value: any text.
@@ -156,7 +161,9 @@ impl Field {
     /// The fields of a record, a list's rows or an indicator table.
     pub fn children(&self) -> Option<std::borrow::Cow<'_, [Field]>> {
         match &self.kind {
-            Kind::Record(fields) | Kind::List(fields) => Some(std::borrow::Cow::Borrowed(fields)),
+            Kind::Record(fields) | Kind::List(fields) | Kind::Grid(fields) => {
+                Some(std::borrow::Cow::Borrowed(fields))
+            }
             Kind::Indicators => Some(std::borrow::Cow::Owned(model::indicator_table())),
             _ => None,
         }
@@ -266,7 +273,8 @@ mod tests {
             Kind::Date | Kind::Period => " 2022-01-01".to_owned(),
             Kind::Year => " 2022".to_owned(),
             Kind::Choice(options) => format!(" {}", options[0]),
-            Kind::Record(_) | Kind::Indicators => {
+            Kind::Blank => " ~".to_owned(),
+            Kind::Record(_) | Kind::Grid(_) | Kind::Indicators => {
                 format!("\n{}", full(&field.children().unwrap(), depth + 1))
             }
             Kind::List(fields) => {

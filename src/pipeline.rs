@@ -178,13 +178,13 @@ impl Session {
     pub fn render(&self, loaded: &Loaded, page: &Page) -> Result<String, Vec<Diagnostic>> {
         let source = &loaded.source;
         let form = &source.document.form.value;
-        let fields = self
-            .forms
-            .get(form)
-            .map(|c| c.fields.as_slice())
-            .unwrap_or_default();
+        let contract = self.forms.get(form);
         self.renderer
-            .render(form, &view(&source.document, &source.extras, fields), page)
+            .render(
+                form,
+                &view(&source.document, &source.extras, contract),
+                page,
+            )
             .map_err(|e| vec![locate::template_error(&self.store, e)])
     }
 

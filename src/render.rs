@@ -275,7 +275,8 @@ impl Renderer {
             pdf: "document.pdf".to_owned(),
         };
         for full in [true, false] {
-            let view = probe(&contract.fields, full);
+            let mut view = probe(&contract.fields, full);
+            crate::contract::mark_level1(&mut view, &contract.fields, &contract.rules, false);
             self.render(&contract.name, &view, &page).map_err(|mut e| {
                 e.message = format!(
                     "{} (the template of the form “{}” fails on a document its contract allows: does it read a field form.yaml does not declare, or one that may be empty?)",
@@ -319,6 +320,10 @@ fn sample(kind: &Kind, field: &Field, full: bool) -> serde_json::Value {
         Kind::Year => json!(2022),
         Kind::Choice(options) => json!({ "value": options[0], "options": options }),
         Kind::Record(children) => probe(children, full),
+        Kind::Grid(rows) => {
+            crate::contract::grid_view(rows, |_, cell| sample(&cell.kind, cell, full))
+        }
+        Kind::Blank => serde_json::Value::Null,
         Kind::List(children) => json!([probe(children, full), probe(children, full)]),
         Kind::Indicators => field
             .children()

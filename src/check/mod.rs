@@ -76,7 +76,7 @@ pub fn check_with_history(
         rules: form.map(|f| &f.rules),
     };
     structure::check(document, forms, &mut findings);
-    money::check(document, &mut findings);
+    money::check(document, form, &mut findings);
     if let Some(form) = form {
         tree::check(document, &mut findings);
         sums::check(document, form, &mut findings);

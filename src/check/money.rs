@@ -5,12 +5,18 @@ use rust_decimal::Decimal;
 use super::Mark;
 use super::{DEPARTMENT, Findings, Rule};
 use crate::codes::{BUDGET_SUM, FUNDS_SUM, PROJECTS_SUM};
+use crate::contract::Contract;
 use crate::model::{Budget, Document, Located, Money, Project, Unit};
 
-pub(super) fn check(document: &Document, findings: &mut Findings) {
+pub(super) fn check(document: &Document, form: Option<&Contract>, findings: &mut Findings) {
     budget(document, findings);
+    let own = |total: &str| form.is_some_and(|f| f.sums.iter().any(|s| s.total == total));
+    let declared = Declared {
+        total: own("projects.funds.total"),
+        annual: own("projects.funds.annual.total"),
+    };
     for project in &document.projects {
-        funds(project, findings);
+        funds(project, declared, findings);
     }
     projects_against_budget(document, findings);
     projects_against_stated_total(document, findings);
@@ -65,10 +71,20 @@ fn budget(document: &Document, findings: &mut Findings) {
     );
 }
 
-fn funds(project: &Project, findings: &mut Findings) {
+/// Which of the project's funds totals the form adds up itself, from the
+/// sources it names (`sums:` with `projects.funds.total`): the common
+/// sources (财政资金 + 其他资金) are then not the whole, and `form-sum`
+/// holds the total instead of `funds-sum`.
+#[derive(Clone, Copy)]
+struct Declared {
+    total: bool,
+    annual: bool,
+}
+
+fn funds(project: &Project, declared: Declared, findings: &mut Findings) {
     let Some(funds) = &project.funds else { return };
     let name = project.name.value.as_str();
-    if let Some(fiscal) = &funds.fiscal {
+    if let Some(fiscal) = funds.fiscal.as_ref().filter(|_| !declared.total) {
         let parts = sum([Some(fiscal), funds.other.as_ref()].into_iter().flatten());
         must_add_up(findings, FUNDS_SUM, &funds.total, parts, name, || {
             format!(
@@ -77,7 +93,7 @@ fn funds(project: &Project, findings: &mut Findings) {
             )
         });
     }
-    if let Some(annual) = &funds.annual {
+    if let Some(annual) = funds.annual.as_ref().filter(|_| !declared.annual) {
         let parts = sum([&annual.appropriation, &annual.carryover, &annual.other]);
         must_add_up(findings, FUNDS_SUM, &annual.total, parts, name, || {
             format!(

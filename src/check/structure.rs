@@ -2,8 +2,8 @@
 
 use super::Mark;
 use super::{Findings, Forms, tables};
-use crate::codes::{BAD_YEAR, UNKNOWN_FORM, VALUE_COUNT};
-use crate::model::Document;
+use crate::codes::{BAD_YEAR, MISSING_VALUE, UNKNOWN_FORM, VALUE_COUNT};
+use crate::model::{Document, IndicatorTable, Shape};
 
 pub(super) fn check(document: &Document, forms: &Forms, findings: &mut Findings) {
     let form = &document.form;
@@ -28,6 +28,7 @@ pub(super) fn check(document: &Document, forms: &Forms, findings: &mut Findings)
             .hint("write the four-digit budget year, e.g. 2022");
     }
     for (scope, table) in tables(document) {
+        required_columns(scope, table, findings);
         for (_, _, indicator) in table.indicators() {
             if indicator.values.len() != table.columns.len() {
                 findings
@@ -42,6 +43,57 @@ pub(super) fn check(document: &Document, forms: &Forms, findings: &mut Findings)
                         ),
                     )
                     .hint("give one value per column of `columns`, in the same order; write '' for a blank cell")
+                    .about(indicator.name.value.clone())
+                    .about(scope.name());
+            }
+        }
+    }
+}
+
+/// Every column the form requires has a value for every indicator, and
+/// the table has every such column: a missing one is found at the
+/// indicator's line (or the table's columns, when the column is absent).
+fn required_columns(scope: super::Scope, table: &IndicatorTable, findings: &mut Findings) {
+    let Some(framework) = findings.framework(scope) else {
+        return;
+    };
+    let headings: Vec<&str> = table.columns.iter().map(|c| c.value.trim()).collect();
+    for (heading, _) in framework.columns.iter().filter(|(_, c)| c.required) {
+        if !headings.contains(&heading.as_str()) {
+            let loc = table.columns.first().map_or(Default::default(), |c| c.loc);
+            findings
+                .add(
+                    MISSING_VALUE,
+                    loc,
+                    format!("指标表没有表式规定必填的“{heading}”列"),
+                )
+                .hint(format!(
+                    "add '{heading}' to `columns` and give every indicator a value in it"
+                ))
+                .about(heading.clone())
+                .about(scope.name());
+        }
+    }
+    for (i, heading) in headings.iter().enumerate() {
+        if !framework.is_required(heading) {
+            continue;
+        }
+        for (_, _, indicator) in table.indicators() {
+            // A missing value altogether is `value-count`'s.
+            let blank = indicator.values.get(i).map(|v| &v.value.shape);
+            if blank == Some(&Shape::Blank) {
+                findings
+                    .add(
+                        MISSING_VALUE,
+                        indicator.name.loc,
+                        format!(
+                            "指标“{}”没有填写“{heading}”，表式规定该列必填",
+                            indicator.name.value
+                        ),
+                    )
+                    .hint(format!(
+                        "write its value under {heading}, in the same place of `values`"
+                    ))
                     .about(indicator.name.value.clone())
                     .about(scope.name());
             }

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use super::{Findings, Mark};
 use crate::codes::FORM_SUM;
-use crate::contract::{Contract, Sum};
+use crate::contract::{Contract, Kind, Sum};
 use crate::model::{Amount, Document};
 
 pub(super) fn check(document: &Document, contract: &Contract, findings: &mut Findings) {
@@ -76,10 +76,25 @@ fn is_part(amount: &Amount, part: &str, at: &[usize]) -> bool {
     }
 }
 
+/// A field's title; a grid's cell is named by its row too (合计本年预算数),
+/// since its column's title alone is the same in every row.
 fn title(contract: &Contract, path: &str) -> String {
-    contract
+    let own = contract
         .field_at(path)
-        .map_or_else(|| path.to_owned(), |f| f.title)
+        .map_or_else(|| path.to_owned(), |f| f.title);
+    let row = path.rsplit_once('.').map(|(row, _)| row);
+    let grid = row
+        .and_then(|row| row.rsplit_once('.'))
+        .map(|(grid, _)| grid);
+    match (
+        row.and_then(|r| contract.field_at(r)),
+        grid.and_then(|g| contract.field_at(g)),
+    ) {
+        (Some(row), Some(grid)) if matches!(grid.kind, Kind::Grid(_)) => {
+            format!("{}{own}", row.title)
+        }
+        _ => own,
+    }
 }
 
 /// The parts of a sum by their titles, 上级财政资金、本级财政, and a column of

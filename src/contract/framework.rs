@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 
 /// The classic framework, for forms that declare none.
 pub const FRAMEWORK_FILE: &str = "lib/framework.yaml";
@@ -17,7 +18,7 @@ pub const FRAMEWORK_FILE: &str = "lib/framework.yaml";
 /// What a 二级 category measures (财预〔2021〕101号's framework, and the
 /// input indicators of forms that have them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(try_from = "String")]
 pub enum Measure {
     /// 数量: how much is delivered.
     Quantity,
@@ -68,7 +69,7 @@ impl Measure {
 /// targets only: last year's actual, a description or a completion degree
 /// is published as written, never held to what a target must be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(try_from = "String")]
 pub enum ColumnRole {
     /// The target for the budget year (年度指标值, 全年指标值).
     Target,
@@ -97,6 +98,138 @@ impl ColumnRole {
     }
 }
 
+/// A column a form declares: what it holds, and whether every indicator
+/// must have a value in it. Written as its role (`上年度实际水平: last-year`)
+/// or, to require it, `本年度计划水平: {role: target, required: true}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Column {
+    pub role: ColumnRole,
+    pub required: bool,
+}
+
+impl<'de> Deserialize<'de> for Column {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Full {
+            role: ColumnRole,
+            #[serde(default)]
+            required: bool,
+        }
+        struct ColumnVisitor;
+        impl<'de> Visitor<'de> for ColumnVisitor {
+            type Value = Column;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a column's role (target, last-year, …) or `{role: target, required: true}`",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Column, E> {
+                let role = ColumnRole::try_from(v.to_owned()).map_err(E::custom)?;
+                Ok(Column {
+                    role,
+                    required: false,
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Column, A::Error> {
+                let full = Full::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(Column {
+                    role: full.role,
+                    required: full.required,
+                })
+            }
+        }
+        deserializer.deserialize_any(ColumnVisitor)
+    }
+}
+
+/// Whether a form's tables print the 一级 column. A form whose table
+/// starts at the 二级 (the 一级 shown as a heading, or not at all) says
+/// `level1: hidden`; its template reads it as `table.level1`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub enum Level1 {
+    #[default]
+    Printed,
+    Hidden,
+}
+
+impl Level1 {
+    /// Its name, as form.yaml writes it and the template reads it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Printed => "printed",
+            Self::Hidden => "hidden",
+        }
+    }
+}
+
+/// The names form.yaml gives each kind of 二级.
+const MEASURES: [(&str, Measure); 14] = [
+    ("quantity", Measure::Quantity),
+    ("quality", Measure::Quality),
+    ("timeliness", Measure::Timeliness),
+    ("cost", Measure::Cost),
+    ("economic-cost", Measure::EconomicCost),
+    ("social-cost", Measure::SocialCost),
+    ("ecological-cost", Measure::EcologicalCost),
+    ("economic", Measure::Economic),
+    ("social", Measure::Social),
+    ("ecological", Measure::Ecological),
+    ("sustainable", Measure::Sustainable),
+    ("satisfaction", Measure::Satisfaction),
+    ("input", Measure::Input),
+    ("other", Measure::Other),
+];
+
+/// The names form.yaml gives each role of a column.
+const ROLES: [(&str, ColumnRole); 9] = [
+    ("target", ColumnRole::Target),
+    ("period-target", ColumnRole::PeriodTarget),
+    ("half-year", ColumnRole::HalfYear),
+    ("last-year", ColumnRole::LastYear),
+    ("description", ColumnRole::Description),
+    ("reference", ColumnRole::Reference),
+    ("remark", ColumnRole::Remark),
+    ("completion", ColumnRole::Completion),
+    ("basis", ColumnRole::Basis),
+];
+
+/// The value `name` names in `table`, or a sentence listing the names: the
+/// parser's own words ("unknown variant") mean nothing to a form's author.
+pub(super) fn named<T: Copy>(table: &[(&str, T)], name: &str, what: &str) -> Result<T, String> {
+    table
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|&(_, value)| value)
+        .ok_or_else(|| {
+            let names: Vec<&str> = table.iter().map(|(n, _)| *n).collect();
+            format!("“{name}” is not {what}: write one of {}", names.join(", "))
+        })
+}
+
+impl TryFrom<String> for Measure {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        named(&MEASURES, &name, "a kind of 二级")
+    }
+}
+
+impl TryFrom<String> for ColumnRole {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        named(&ROLES, &name, "a role of a column")
+    }
+}
+
+impl TryFrom<String> for Level1 {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        let names = [("printed", Level1::Printed), ("hidden", Level1::Hidden)];
+        named(&names, &name, "a value of `level1`")
+    }
+}
+
 /// The categories a table may use.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -108,13 +241,22 @@ pub struct Framework {
     /// What each 二级 measures, by its name.
     pub kinds: BTreeMap<String, Measure>,
     /// The columns a table may have, by heading, and what each holds.
-    pub columns: BTreeMap<String, ColumnRole>,
+    pub columns: BTreeMap<String, Column>,
+    /// Whether the 一级 column is printed.
+    #[serde(default)]
+    pub level1: Level1,
 }
 
 impl Framework {
     /// What the column headed `heading` holds, when the framework lists it.
     pub fn role(&self, heading: &str) -> Option<ColumnRole> {
-        self.columns.get(heading.trim()).copied()
+        self.columns.get(heading.trim()).map(|c| c.role)
+    }
+
+    /// Whether every indicator must have a value in the column headed
+    /// `heading`.
+    pub fn is_required(&self, heading: &str) -> bool {
+        self.columns.get(heading.trim()).is_some_and(|c| c.required)
     }
 
     /// What the 二级 `level2` measures, when the framework lists it.
@@ -128,7 +270,7 @@ impl Framework {
     /// without a kind, a kind for a 二级 it does not list.
     pub fn problems(&self) -> Vec<(String, String)> {
         let mut found = Vec::new();
-        if !self.columns.values().any(|role| role.is_target()) {
+        if !self.columns.values().any(|c| c.role.is_target()) {
             found.push((
                 "columns".to_owned(),
                 "`columns:` names no column of targets: list the tables' headings with their roles, e.g. `年度指标值: target`".to_owned(),
@@ -157,7 +299,8 @@ impl Framework {
                     found.push((
                         sub.clone(),
                         format!(
-                            "the 二级 “{sub}” (under “{family}”) has no kind: add `{sub}: quantity` (or quality, timeliness, cost, economic-cost, social-cost, ecological-cost, economic, social, ecological, sustainable, satisfaction, input, other) under `kinds:`"
+                            "the 二级 “{sub}” (under “{family}”) has no kind: add `{sub}: quantity` (or {}) under `kinds:`",
+                            MEASURES[1..].iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ")
                         ),
                     ));
                 }
@@ -213,6 +356,50 @@ mod tests {
             ["columns", "效益指标", "成本目标", "数量指标", "质量指标"],
             "{problems:?}"
         );
+    }
+
+    #[test]
+    fn a_column_may_be_required_and_the_level1_column_hidden() {
+        let f = framework(
+            "required: [产出指标]\ncategories: {产出指标: [数量指标]}\nkinds: {数量指标: quantity}\nlevel1: hidden\ncolumns:\n  本年度计划水平: {role: target, required: true}\n  上年度实际水平: last-year\n",
+        );
+        assert!(f.problems().is_empty());
+        assert_eq!(f.level1, Level1::Hidden);
+        assert_eq!(f.role("本年度计划水平"), Some(ColumnRole::Target));
+        assert!(f.is_required("本年度计划水平") && !f.is_required("上年度实际水平"));
+        let printed =
+            framework("required: []\ncategories: {}\nkinds: {}\ncolumns: {年度指标值: target}\n");
+        assert_eq!(printed.level1, Level1::Printed);
+        let wrong = "required: []\ncategories: {}\nkinds: {}\ncolumns: {年度指标值: {role: target, requird: true}}\n";
+        assert!(serde_saphyr::from_str::<Framework>(wrong).is_err());
+        for (yaml, says) in [
+            (
+                "columns: {年度指标值: targt}",
+                "“targt” is not a role of a column: write one of target,",
+            ),
+            (
+                "columns: {年度指标值: target}\nlevel1: hid",
+                "“hid” is not a value of `level1`",
+            ),
+            (
+                "columns: {年度指标值: target}\nkinds: {数量指标: quantty}",
+                "“quantty” is not a kind of 二级",
+            ),
+        ] {
+            let yaml = format!("required: []\ncategories: {{}}\n{yaml}\n");
+            let yaml = if yaml.contains("kinds") {
+                yaml
+            } else {
+                format!("{yaml}kinds: {{}}\n")
+            };
+            let error = serde_saphyr::from_str::<Framework>(&yaml)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains(says) && !error.contains("variant"),
+                "{error}"
+            );
+        }
     }
 
     #[test]

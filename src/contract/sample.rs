@@ -53,7 +53,9 @@ fn choices(fields: &[Field]) -> Vec<(&str, &[String])> {
     for field in fields {
         match &field.kind {
             Kind::Choice(options) => found.push((field.key.as_str(), options.as_slice())),
-            Kind::Record(children) | Kind::List(children) => found.extend(choices(children)),
+            Kind::Record(children) | Kind::List(children) | Kind::Grid(children) => {
+                found.extend(choices(children))
+            }
             _ => {}
         }
     }
@@ -91,10 +93,13 @@ fn record<'f>(
     }
 }
 
-/// Whether a sample of `fill` gives the field: waivers never (a sample has
-/// nothing to waive), the rest as the fill says.
+/// Whether a sample of `fill` gives the field: waivers and a grid's “——”
+/// cells never (a sample has nothing to waive, and a blank cell takes no
+/// value), the rest as the fill says.
 fn wanted(field: &Field, fill: Fill) -> bool {
-    field.key != "waivers" && (field.required || fill != Fill::Required)
+    field.key != "waivers"
+        && field.kind != Kind::Blank
+        && (field.required || fill != Fill::Required)
 }
 
 fn value(yaml: &mut String, field: &Field, depth: usize, sampler: Sampler) {
@@ -119,7 +124,8 @@ fn value(yaml: &mut String, field: &Field, depth: usize, sampler: Sampler) {
             yaml.push_str(&format!(" {chosen}\n"));
         }
         Kind::Indicators => indicators(yaml, depth + 1, fill),
-        Kind::Record(children) => {
+        Kind::Blank => yaml.push_str(" ~\n"),
+        Kind::Record(children) | Kind::Grid(children) => {
             yaml.push('\n');
             record(yaml, children.iter(), depth + 1, sampler);
         }
@@ -175,6 +181,25 @@ mod tests {
                         contract.name, sample.name, sample.yaml
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn a_grid_is_sampled_by_its_cells_and_never_in_a_blank_one() {
+        let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/grid-form/templates");
+        let forms = load_forms(&TemplateStore::load(Some(&fixture)).unwrap()).unwrap();
+        let samples = samples(forms.get("city-grid").unwrap());
+        let full = &samples[1].yaml;
+        assert!(
+            full.contains("      单位自筹:\n        本年: 1.00\n        说明: 示例\n"),
+            "{full}"
+        );
+        for sample in &samples {
+            let path = std::path::Path::new("sample.yaml");
+            if let Err(found) = crate::load::parse(path, &sample.yaml, &forms) {
+                panic!("{}: {found:?}\n{}", sample.name, sample.yaml);
             }
         }
     }

@@ -169,7 +169,13 @@ fn property(field: &Field, form: &str) -> Json {
             "examples": [2023],
         }),
         Kind::Choice(options) => json!({ "enum": options }),
-        Kind::Record(_) | Kind::Indicators => object(&field.children().unwrap_or_default(), form),
+        Kind::Record(_) | Kind::Grid(_) | Kind::Indicators => {
+            object(&field.children().unwrap_or_default(), form)
+        }
+        Kind::Blank => json!({
+            "not": {},
+            "errorMessage": "此格按表式为“——”，不填写",
+        }),
         Kind::List(children) => json!({ "type": "array", "items": object(children, form) }),
     };
     if field.key == "form" && field.role == super::Role::Meta {
@@ -184,6 +190,9 @@ fn property(field: &Field, form: &str) -> Json {
     };
     if let Kind::Money(Some(unit)) = field.kind {
         description.push_str(&format!("（单位：{}）", unit.as_str()));
+    }
+    if field.kind == Kind::Blank {
+        description.push_str("：——（按表式不填写）");
     }
     if !field.printed {
         description.push_str("（本表式不打印此项）");

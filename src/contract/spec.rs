@@ -75,6 +75,11 @@ struct Additions {
     department_target: Ordered<Extra>,
     #[serde(default)]
     project: Ordered<Extra>,
+    /// Sources of a project's funds the form names (上级补助, 单位自筹),
+    /// added to `projects.funds`; its `sums:` then says what adds up to
+    /// the total.
+    #[serde(default)]
+    funds: Ordered<Extra>,
 }
 
 /// A field a form adds.
@@ -83,6 +88,9 @@ struct Additions {
 struct Extra {
     #[serde(rename = "type")]
     kind: ExtraType,
+    /// Its printed name; a grid's column may leave it out, its key being
+    /// its heading.
+    #[serde(default)]
     title: String,
     #[serde(default)]
     description: String,
@@ -94,9 +102,16 @@ struct Extra {
     /// A money field's unit.
     #[serde(default)]
     unit: Option<Unit>,
-    /// The columns of rows.
+    /// The columns of rows or of a grid.
     #[serde(default)]
     columns: Ordered<Extra>,
+    /// A grid's rows, by the names it prints (资金来源: 财政拨款, 自筹资金, 合计).
+    #[serde(default)]
+    rows: Vec<String>,
+    /// A grid's cells that are “——” by design: the columns of each row
+    /// that the data leaves out (`blank: {上年结转: [本年]}`).
+    #[serde(default)]
+    blank: Ordered<Vec<String>>,
     /// Required when another field of the record has a value:
     /// `required_when: {kind: 延续}`.
     #[serde(default)]
@@ -113,12 +128,13 @@ enum ExtraType {
     Period,
     Choice,
     Rows,
+    Grid,
     Indicators,
     Signoff,
 }
 
 /// The types of field a form may add, by the name form.yaml gives them.
-const EXTRA_TYPES: [(&str, ExtraType); 9] = [
+const EXTRA_TYPES: [(&str, ExtraType); 10] = [
     ("text", ExtraType::Text),
     ("paragraphs", ExtraType::Paragraphs),
     ("money", ExtraType::Money),
@@ -126,6 +142,7 @@ const EXTRA_TYPES: [(&str, ExtraType); 9] = [
     ("period", ExtraType::Period),
     ("choice", ExtraType::Choice),
     ("rows", ExtraType::Rows),
+    ("grid", ExtraType::Grid),
     ("indicators", ExtraType::Indicators),
     ("signoff", ExtraType::Signoff),
 ];
@@ -133,20 +150,9 @@ const EXTRA_TYPES: [(&str, ExtraType); 9] = [
 impl TryFrom<String> for ExtraType {
     type Error = String;
 
-    /// The type named, or a sentence listing the types: the parser's own
-    /// words ("unknown variant") mean nothing to a form's author.
+    /// The type named, or a sentence listing the types.
     fn try_from(name: String) -> Result<Self, String> {
-        EXTRA_TYPES
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|&(_, kind)| kind)
-            .ok_or_else(|| {
-                let names: Vec<&str> = EXTRA_TYPES.iter().map(|(n, _)| *n).collect();
-                format!(
-                    "“{name}” is not a type of field: the types are {}",
-                    names.join(", ")
-                )
-            })
+        super::framework::named(&EXTRA_TYPES, &name, "a type of field")
     }
 }
 
@@ -265,6 +271,7 @@ pub fn load(store: &TemplateStore, name: &str) -> Result<Contract, ContractError
         sound(framework, store.get(&own))?;
     }
     let sums = sums(&fields, &form.sums, &file_of_errors)?;
+    sources_summed(&form.fields.funds, &sums, &file_of_errors)?;
     Ok(Contract {
         name: name.to_owned(),
         description: form.description,
@@ -418,6 +425,16 @@ fn add_extras(
             add_to(children, extras, file)?;
         }
     }
+    if !additions.funds.0.is_empty()
+        && let Some(projects) = fields.iter_mut().find(|f| f.key == "projects")
+        && let Kind::List(project) = &mut projects.kind
+        && let Some(Field {
+            kind: Kind::Record(funds),
+            ..
+        }) = project.iter_mut().find(|f| f.key == "funds")
+    {
+        add_to(funds, &additions.funds, file)?;
+    }
     Ok(())
 }
 
@@ -508,8 +525,14 @@ fn misplaced(key: &str, extra: &Extra) -> Option<String> {
     if !extra.options.is_empty() && !matches!(kind, ExtraType::Choice) {
         return Some(says("options", "choices"));
     }
-    if !extra.columns.0.is_empty() && !matches!(kind, ExtraType::Rows) {
-        return Some(says("columns", "rows"));
+    if !extra.columns.0.is_empty() && !matches!(kind, ExtraType::Rows | ExtraType::Grid) {
+        return Some(says("columns", "rows and grids"));
+    }
+    if !extra.rows.is_empty() && !matches!(kind, ExtraType::Grid) {
+        return Some(says("rows", "grids"));
+    }
+    if !extra.blank.0.is_empty() && !matches!(kind, ExtraType::Grid) {
+        return Some(says("blank", "grids"));
     }
     let options = &extra.options;
     let twice = (1..options.len()).find(|&i| options[..i].contains(&options[i]));
@@ -519,6 +542,11 @@ fn misplaced(key: &str, extra: &Extra) -> Option<String> {
 fn extra_field(key: &str, extra: &Extra) -> Result<Field, String> {
     if let Some(problem) = misplaced(key, extra) {
         return Err(problem);
+    }
+    if extra.title.is_empty() {
+        return Err(format!(
+            "`{key}` has no `title`: give the name the form prints, e.g. `title: 项目负责人`"
+        ));
     }
     let kind = match extra.kind {
         ExtraType::Text => Kind::Text,
@@ -547,6 +575,7 @@ fn extra_field(key: &str, extra: &Extra) -> Result<Field, String> {
             Kind::List(columns)
         }
         ExtraType::Rows => return Err(format!("the rows `{key}` need `columns`")),
+        ExtraType::Grid => Kind::Grid(grid(key, extra)?),
         ExtraType::Signoff => Kind::Record(signoff()),
     };
     Ok(Field {
@@ -560,6 +589,116 @@ fn extra_field(key: &str, extra: &Extra) -> Result<Field, String> {
         printed: true,
         role: Role::Extra,
     })
+}
+
+/// A grid's rows, each a record of its cells by column: a cell is required
+/// when its column says so, except those its `blank` declares “——”, which
+/// are [`Kind::Blank`]; a row is required when it has a required cell.
+/// A row or column named twice, a blank naming a row or column the grid
+/// lacks, or a column that is not money or text is an error in the form.
+fn grid(key: &str, extra: &Extra) -> Result<Vec<Field>, String> {
+    if extra.rows.is_empty() || extra.columns.0.is_empty() {
+        return Err(format!(
+            "the grid `{key}` needs `rows` (the names it prints, e.g. [财政拨款, 合计]) and `columns` (e.g. {{金额: {{type: money}}}})"
+        ));
+    }
+    let rows = &extra.rows;
+    if let Some(i) = (1..rows.len()).find(|&i| rows[..i].contains(&rows[i])) {
+        return Err(format!(
+            "the grid `{key}` lists the row “{}” twice",
+            rows[i]
+        ));
+    }
+    let columns: Vec<&str> = extra
+        .columns
+        .0
+        .iter()
+        .map(|(c, _)| c.value.as_str())
+        .collect();
+    for (row, blank) in &extra.blank.0 {
+        if !rows.contains(&row.value) {
+            return Err(format!(
+                "`blank` of the grid `{key}` names the row “{}”, which it does not have: its rows are {}",
+                row.value,
+                rows.join(", ")
+            ));
+        }
+        if let Some(column) = blank.iter().find(|c| !columns.contains(&c.as_str())) {
+            return Err(format!(
+                "`blank` of the grid `{key}` names the column “{column}” in the row “{}”, which it does not have: its columns are {}",
+                row.value,
+                columns.join(", ")
+            ));
+        }
+    }
+    let cells = extra
+        .columns
+        .0
+        .iter()
+        .map(|(column, spec)| {
+            let kind = match spec.kind {
+                ExtraType::Money => Kind::Money(spec.unit),
+                ExtraType::Text => Kind::Text,
+                _ => {
+                    return Err(format!(
+                        "the column `{}` of the grid `{key}` must be money or text",
+                        column.value
+                    ));
+                }
+            };
+            if let Some(problem) = misplaced(&column.value, spec) {
+                return Err(problem);
+            }
+            let title = if spec.title.is_empty() {
+                column.value.clone()
+            } else {
+                spec.title.clone()
+            };
+            Ok(grid_field(&column.value, kind, &title, spec.required))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let blank = extra
+                .blank
+                .0
+                .iter()
+                .find(|(r, _)| &r.value == row)
+                .map_or(&[][..], |(_, columns)| columns.as_slice());
+            let row_cells = cells
+                .iter()
+                .map(|cell| {
+                    if blank.contains(&cell.key) {
+                        Field {
+                            kind: Kind::Blank,
+                            required: false,
+                            ..cell.clone()
+                        }
+                    } else {
+                        cell.clone()
+                    }
+                })
+                .collect::<Vec<_>>();
+            let required = row_cells.iter().any(|c| c.required);
+            grid_field(row, Kind::Record(row_cells), row, required)
+        })
+        .collect())
+}
+
+/// A row or cell of a grid, named by its printed name.
+fn grid_field(key: &str, kind: Kind, title: &str, required: bool) -> Field {
+    Field {
+        key: key.to_owned(),
+        kind,
+        title: title.to_owned(),
+        synonyms: Vec::new(),
+        description: String::new(),
+        required,
+        required_when: None,
+        printed: true,
+        role: Role::Extra,
+    }
 }
 
 /// The form's sums, every path in them an amount of the form.
@@ -592,6 +731,30 @@ fn sums(
         });
     }
     Ok(sums)
+}
+
+/// A form that adds sources of money to the funds says what their total is
+/// the sum of: else the common 财政资金 + 其他资金 would be held to the
+/// total without them, a `funds-sum` the data could never fix.
+fn sources_summed(funds: &Ordered<Extra>, sums: &[Sum], file: &Path) -> Result<(), ContractError> {
+    let Some((key, _)) = funds
+        .0
+        .iter()
+        .find(|(_, e)| matches!(e.kind, ExtraType::Money))
+    else {
+        return Ok(());
+    };
+    if sums.iter().any(|s| s.total == "projects.funds.total") {
+        return Ok(());
+    }
+    Err(ContractError {
+        file: file.to_owned(),
+        loc: Loc::from(key.referenced),
+        message: format!(
+            "the funds have the form's own source `{}`, but no sum says what 资金总额 adds up: add under `sums:` `projects.funds.total: [projects.funds.fiscal, projects.funds.{}, …]`",
+            key.value, key.value
+        ),
+    })
 }
 
 /// A field's `required_when`, one field and its value.
@@ -787,6 +950,104 @@ mod tests {
             "{error}"
         );
         assert_eq!(error.loc.line, 7, "{error}");
+    }
+
+    /// A form whose project has the grid `sources`, written with `spec`.
+    fn grid_form(spec: &str) -> Result<Contract, ContractError> {
+        form(&format!(
+            "fields:\n  project:\n    sources:\n      type: grid\n      title: 资金来源\n{spec}"
+        ))
+    }
+
+    const GRID: &str = "      rows: [财政拨款, 上年结转, 合计]\n      columns:\n        本年: {type: money, required: true}\n        说明: {type: text, title: 资金说明}\n";
+
+    #[test]
+    fn a_grid_is_rows_of_cells_with_its_blank_cells_declared() {
+        let contract = grid_form(&format!(
+            "{GRID}      blank: {{上年结转: [本年], 合计: [说明]}}\n"
+        ))
+        .unwrap();
+        let projects = field(&contract.fields, "projects").children().unwrap();
+        let Kind::Grid(rows) = &field(&projects, "sources").kind else {
+            panic!("not a grid");
+        };
+        let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(keys, ["财政拨款", "上年结转", "合计"]);
+        let carried = rows[1].children().unwrap();
+        assert_eq!(field(&carried, "本年").kind, Kind::Blank);
+        assert!(!rows[1].required, "a row of no required cell");
+        let total = rows[2].children().unwrap();
+        assert!(field(&total, "本年").required);
+        assert_eq!(field(&total, "说明").kind, Kind::Blank);
+        assert_eq!(
+            field(&rows[0].children().unwrap(), "说明").title,
+            "资金说明"
+        );
+        let sums = "sums:\n  projects.sources.合计.本年: [projects.sources.财政拨款.本年]\n";
+        assert_eq!(grid_form(&format!("{GRID}{sums}")).unwrap().sums.len(), 1);
+    }
+
+    #[test]
+    fn a_grid_s_mistakes_are_errors_at_its_line() {
+        for (spec, says) in [
+            (
+                format!("{GRID}      blank: {{上年结余: [本年]}}\n"),
+                "names the row “上年结余”, which it does not have",
+            ),
+            (
+                format!("{GRID}      blank: {{合计: [上年]}}\n"),
+                "names the column “上年” in the row “合计”",
+            ),
+            ("      rows: [合计]\n".to_owned(), "needs `rows`"),
+            (
+                "      rows: [合计, 合计]\n      columns: {本年: {type: money}}\n".to_owned(),
+                "the row “合计” twice",
+            ),
+            (
+                "      rows: [合计]\n      columns: {本年: {type: date}}\n".to_owned(),
+                "must be money or text",
+            ),
+            (
+                GRID.replace("type: money,", "type: money, options: [a, b],"),
+                "`本年` has `options`",
+            ),
+        ] {
+            let error = grid_form(&spec).unwrap_err();
+            assert!(error.message.contains(says), "{error}");
+            assert_eq!(error.loc.line, 3, "{error}");
+        }
+        let error = form("fields:\n  project:\n    x: {type: text, title: 甲, blank: {a: [b]}}\n")
+            .unwrap_err();
+        assert!(
+            error
+                .message
+                .contains("`x` has `blank`, which only grids take"),
+            "{error}"
+        );
+        let error = form("fields:\n  project:\n    x: {type: text}\n").unwrap_err();
+        assert!(error.message.contains("`x` has no `title`"), "{error}");
+        assert_eq!(error.loc.line, 3, "{error}");
+    }
+
+    #[test]
+    fn a_form_adds_sources_to_the_funds() {
+        let contract = form(
+            "fields:\n  funds:\n    superior: {type: money, title: 上级补助资金}\nsums:\n  projects.funds.total: [projects.funds.fiscal, projects.funds.superior]\n",
+        )
+        .unwrap();
+        let superior = contract.field_at("projects.funds.superior").unwrap();
+        assert_eq!(superior.title, "上级补助资金");
+        assert_eq!(superior.role, Role::Extra);
+        let error =
+            form("fields:\n  funds:\n    fiscal: {type: money, title: 财政}\n").unwrap_err();
+        assert!(error.message.contains("already a field"), "{error}");
+        assert_eq!(error.loc.line, 3, "{error}");
+        let error = form("fields:\n  funds:\n    own: {type: money, title: 自筹}\n").unwrap_err();
+        assert!(
+            error.message.contains("no sum says what 资金总额 adds up"),
+            "{error}"
+        );
+        assert_eq!(error.loc.line, 3, "{error}");
     }
 
     #[test]

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use super::{Contract, Field, Kind, Role};
 use crate::codes::{
-    BAD_AMOUNT, BAD_CHOICE, BAD_DATE, MISSING_FIELD, Rule, UNKNOWN_KEY, UNPRINTED_FIELD,
-    WRONG_TYPE, WRONG_UNIT,
+    BAD_AMOUNT, BAD_CHOICE, BAD_DATE, FILLED_BLANK, MISSING_FIELD, Rule, UNKNOWN_KEY,
+    UNPRINTED_FIELD, WRONG_TYPE, WRONG_UNIT,
 };
 use crate::diag::Diagnostic;
 use crate::model::{Amount, Date, Loc, Money, Unit, When};
@@ -160,6 +160,18 @@ impl Validator<'_> {
     }
 
     fn value(&mut self, node: &Node, field: &Field, here: &str) {
+        if field.kind == Kind::Blank {
+            if node.value != Value::Null {
+                let message = format!(
+                    "`{here}` is “——” in the form “{}”: the cell is blank by design",
+                    self.form.unwrap_or_default()
+                );
+                let key = here.rsplit('.').next().unwrap_or(here);
+                let hint = format!("remove `{key}:` from this row; the form prints —— there");
+                self.error(node.loc, FILLED_BLANK, message, Some(hint));
+            }
+            return;
+        }
         let text = match &node.value {
             Value::Null => {
                 if matches!(field.kind, Kind::List(_) | Kind::Paragraphs | Kind::Values) {
@@ -223,7 +235,7 @@ impl Validator<'_> {
                 }
             }
             (Kind::Paragraphs | Kind::Values, None) => self.texts(node, here),
-            (Kind::Record(_) | Kind::Indicators, None) => {
+            (Kind::Record(_) | Kind::Grid(_) | Kind::Indicators, None) => {
                 if let Some(children) = field.children() {
                     self.record(node, &children, here);
                 }
@@ -307,6 +319,8 @@ fn describe(kind: &Kind) -> &'static str {
         Kind::Year => "a four-digit year",
         Kind::Choice(_) => "one of the form's choices",
         Kind::Record(_) | Kind::Indicators => "keys and values (a mapping)",
+        Kind::Grid(_) => "the grid's rows, each with its cells (`财政拨款: {金额: 100.00}`)",
+        Kind::Blank => "left out (the cell is ——)",
         Kind::List(_) => "a list (`- ` before each item)",
     }
 }
@@ -349,12 +363,19 @@ mod tests {
         load_forms(&TemplateStore::built_in()).unwrap()
     }
 
+    /// The forms of the fixture `name` and the text of its data file `file`.
+    fn fixture(name: &str, file: &str) -> (Forms, String) {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        let store = TemplateStore::load(Some(&fixture.join("templates"))).unwrap();
+        let yaml = std::fs::read_to_string(fixture.join("data").join(file)).unwrap();
+        (load_forms(&store).unwrap(), yaml)
+    }
+
     #[test]
     fn a_form_s_required_rows_are_not_empty() {
-        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/county-form");
-        let store = TemplateStore::load(Some(&fixture.join("templates"))).unwrap();
-        let forms = load_forms(&store).unwrap();
-        let yaml = std::fs::read_to_string(fixture.join("data/2023/county-water.yaml")).unwrap();
+        let (forms, yaml) = fixture("county-form", "2023/county-water.yaml");
         let start = yaml.find("    schedule:").unwrap();
         let rows = yaml[start..]
             .lines()
@@ -381,10 +402,7 @@ mod tests {
 
     #[test]
     fn a_choice_the_form_does_not_offer_is_named_with_the_choices() {
-        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/county-form");
-        let store = TemplateStore::load(Some(&fixture.join("templates"))).unwrap();
-        let forms = load_forms(&store).unwrap();
-        let yaml = std::fs::read_to_string(fixture.join("data/2023/county-water.yaml")).unwrap();
+        let (forms, yaml) = fixture("county-form", "2023/county-water.yaml");
         let yaml = yaml.replace("    kind: 延续", "    kind: 续建");
         let node = crate::node::parse(&yaml, serde_saphyr::Options::default()).unwrap();
         let fields = &forms.get("hunan-county").unwrap().fields;
@@ -394,6 +412,53 @@ mod tests {
         assert_eq!(choice.len(), 1, "{found:?}");
         assert_eq!(choice[0].loc.line, 24);
         assert!(choice[0].message.contains("延续"), "{}", choice[0].message);
+    }
+
+    #[test]
+    fn a_grid_s_blank_cells_stay_blank_and_its_required_cells_are_given() {
+        let (forms, yaml) = fixture("grid-form", "2024/parks.yaml");
+        let yaml = yaml
+            .replace(
+                "上年结转: {上年: 30.00",
+                "上年结转: {本年: 0.00, 上年: 30.00",
+            )
+            .replace("合计: {本年: 500.00, 上年: 420.00}", "合计: {本年: 500.00}")
+            .replace("单位自筹: {本年", "单位自筹: {本月: 1.00, 本年");
+        let node = crate::node::parse(&yaml, serde_saphyr::Options::default()).unwrap();
+        let contract = forms.get("city-grid");
+        let found = validate(
+            Path::new("t.yaml"),
+            &node,
+            &contract.unwrap().fields,
+            contract,
+        )
+        .found;
+        let at: Vec<(&str, u32)> = found
+            .iter()
+            .map(|d| (d.code.as_ref(), d.loc.line))
+            .collect();
+        assert_eq!(
+            at,
+            [
+                ("unknown-key", 16),
+                ("filled-blank", 17),
+                ("missing-field", 18)
+            ],
+            "{found:?}"
+        );
+        assert!(
+            found[0]
+                .hint
+                .as_deref()
+                .unwrap_or_default()
+                .contains("本年"),
+            "{found:?}"
+        );
+        assert!(
+            found[1].message.contains("sources.上年结转.本年"),
+            "{found:?}"
+        );
+        assert!(found[2].message.contains("sources.合计.上年"), "{found:?}");
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value as Json};
 
-use super::{Field, Kind, Role};
+use super::{Contract, Field, FormRules, Kind, Role};
 use crate::model::{
     Document, ExtraTable, ExtraText, Indicator, IndicatorTable, IndicatorValue, Level1, Level2,
     Located, Text,
@@ -151,9 +151,47 @@ fn merge(base: &mut Json, extra: &Json) {
 }
 
 /// What the template sees: the printed fields of the published data, each
-/// present, choices with their options.
-pub fn view(document: &Document, extras: &Extras, fields: &[Field]) -> Json {
-    select(&published_json(document, extras), fields)
+/// present, choices with their options, and each indicator table with
+/// whether its form prints the 一级 column (`level1`).
+pub fn view(document: &Document, extras: &Extras, contract: Option<&Contract>) -> Json {
+    let Some(contract) = contract else {
+        return Json::Object(Map::new());
+    };
+    let mut view = select(&published_json(document, extras), &contract.fields);
+    mark_level1(&mut view, &contract.fields, &contract.rules, false);
+    view
+}
+
+/// Adds to each indicator table of `view` its framework's `level1`
+/// (`printed` or `hidden`): the department's framework under
+/// `department_target`, the projects' elsewhere.
+pub fn mark_level1(view: &mut Json, fields: &[Field], rules: &FormRules, department: bool) {
+    let Json::Object(map) = view else {
+        return;
+    };
+    for field in fields {
+        let Some(value) = map.get_mut(&field.key) else {
+            continue;
+        };
+        let department = department || field.key == "department_target";
+        match (&field.kind, value) {
+            (Kind::Indicators, Json::Object(table)) => {
+                let framework = if department {
+                    rules.for_department()
+                } else {
+                    &rules.indicators
+                };
+                table.insert("level1".into(), Json::from(framework.level1.name()));
+            }
+            (Kind::Record(children), value) => mark_level1(value, children, rules, department),
+            (Kind::List(children), Json::Array(items)) => {
+                for item in items {
+                    mark_level1(item, children, rules, department);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 fn select(json: &Json, fields: &[Field]) -> Json {
@@ -174,11 +212,46 @@ fn shown(value: &Json, field: &Field) -> Json {
         (Kind::Choice(options), _) => serde_json::json!({ "value": value, "options": options }),
         (_, Json::Null) => Json::Null,
         (Kind::Record(children), _) => select(value, children),
+        (Kind::Grid(rows), _) => grid_view(rows, |row, cell| {
+            value
+                .get(&row.key)
+                .and_then(|r| r.get(&cell.key))
+                .cloned()
+                .unwrap_or(Json::Null)
+        }),
         (Kind::List(children), Json::Array(items)) => {
             Json::Array(items.iter().map(|item| select(item, children)).collect())
         }
         _ => value.clone(),
     }
+}
+
+/// A grid as a template loops over it: its columns' headings, and its rows
+/// in the form's order, each with its name and its cells in the columns'
+/// order (`none` where the cell is “——”):
+/// `{columns: [金额, 占比], rows: [{name: 财政拨款, cells: ["100.00", "80%"]}, …]}`.
+pub fn grid_view(rows: &[Field], cell: impl Fn(&Field, &Field) -> Json) -> Json {
+    let columns: Vec<String> = rows
+        .first()
+        .and_then(|r| r.children())
+        .map(|cells| cells.iter().map(|c| c.title.clone()).collect())
+        .unwrap_or_default();
+    let rows: Vec<Json> = rows
+        .iter()
+        .map(|row| {
+            let cells: Vec<Json> = row
+                .children()
+                .unwrap_or_default()
+                .iter()
+                .map(|c| match c.kind {
+                    Kind::Blank => Json::Null,
+                    _ => cell(row, c),
+                })
+                .collect();
+            serde_json::json!({ "name": row.title, "cells": cells })
+        })
+        .collect();
+    serde_json::json!({ "columns": columns, "rows": rows })
 }
 
 /// An indicator table of the form's own, typed for the rules.
@@ -226,5 +299,54 @@ fn list<T>(node: &Node, item: impl Fn(&Node) -> Option<T>) -> Option<Vec<T>> {
     match &node.value {
         Value::List(items) => items.iter().map(item).collect(),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::load_forms;
+    use crate::templates::TemplateStore;
+
+    #[test]
+    fn a_template_loops_over_a_grid_and_knows_whether_the_level1_column_is_printed() {
+        let fixture =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/grid-form");
+        let store = TemplateStore::load(Some(&fixture.join("templates"))).unwrap();
+        let forms = load_forms(&store).unwrap();
+        let yaml = std::fs::read_to_string(fixture.join("data/2024/parks.yaml")).unwrap();
+        let parsed = crate::load::parse(std::path::Path::new("parks.yaml"), &yaml, &forms).unwrap();
+        let grid = view(&parsed.document, &parsed.extras, forms.get("city-grid"));
+        let project = &grid["projects"][0];
+        let sources = &project["sources"];
+        assert_eq!(
+            sources["columns"],
+            serde_json::json!(["本年预算数", "上年预算数", "资金说明"])
+        );
+        let rows = sources["rows"].as_array().unwrap();
+        let names: Vec<&str> = rows.iter().map(|r| r["name"].as_str().unwrap()).collect();
+        assert_eq!(
+            names,
+            ["财政拨款", "上级补助", "单位自筹", "上年结转", "合计"]
+        );
+        assert_eq!(
+            rows[2]["cells"],
+            serde_json::json!(["20.00", null, "公园经营收入"])
+        );
+        assert_eq!(
+            rows[4]["cells"],
+            serde_json::json!(["500.00", "420.00", null])
+        );
+        assert_eq!(project["indicators"]["level1"], "hidden");
+        let national = load_forms(&TemplateStore::built_in()).unwrap();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let parsed =
+            crate::load::load_file(&root.join("data/2023/example-office.yaml"), &national).unwrap();
+        let classic = view(
+            &parsed.document,
+            &parsed.extras,
+            national.get(&parsed.document.form.value),
+        );
+        assert_eq!(classic["projects"][0]["indicators"]["level1"], "printed");
     }
 }

@@ -927,7 +927,7 @@ impl Source<'_> {
         for field in fields {
             let here: Vec<String> = path.iter().cloned().chain([field.key.clone()]).collect();
             let tree = match &field.kind {
-                Kind::Record(children) => {
+                Kind::Record(children) | Kind::Grid(children) => {
                     let tree = Tree::Map(self.record(children, &here));
                     (!tree.is_empty()).then_some(tree)
                 }

@@ -201,7 +201,7 @@ fn walk(
         let here: Vec<String> = path.iter().cloned().chain([field.key.clone()]).collect();
         let required = required && field.required;
         match &field.kind {
-            Kind::Record(children) => {
+            Kind::Record(children) | Kind::Grid(children) => {
                 walk(layout, children, &here, owner, Some(&field.title), required);
             }
             Kind::List(children) if owner == Owner::Document && here == ["projects"] => {
@@ -235,6 +235,7 @@ fn walk(
                 layout.tables.push(table);
                 push(layout, owner, column);
             }
+            Kind::Blank => {}
             _ => push(layout, owner, Column::of(field, here, parent, required)),
         }
     }
@@ -269,7 +270,10 @@ fn flatten(
     for field in fields {
         let here: Vec<String> = path.iter().cloned().chain([field.key.clone()]).collect();
         match &field.kind {
-            Kind::Record(children) => flatten(children, &here, Some(&field.title), columns, inner),
+            Kind::Record(children) | Kind::Grid(children) => {
+                flatten(children, &here, Some(&field.title), columns, inner)
+            }
+            Kind::Blank => {}
             Kind::List(children) if inner.is_none() && path.is_empty() => {
                 *inner = Some((field.key.clone(), children.clone()));
             }

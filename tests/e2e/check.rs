@@ -222,18 +222,33 @@ fn a_character_no_font_has_is_found_by_check_at_its_place() {
 /// `jixiao check --format json` of the province fixture with its data file
 /// edited by `edit`: the codes found.
 fn province_codes(name: &str, edit: (&str, &str)) -> Vec<String> {
-    let fixture = root().join("tests/fixtures/province-form");
+    let found = fixture_findings("province-form", "2024/river.yaml", name, edit);
+    found.into_iter().map(|(code, _)| code).collect()
+}
+
+/// `jixiao check --format json` of the fixture `fixture` with its data file
+/// `file` edited by `edit`: each finding's code and line.
+fn fixture_findings(
+    fixture: &str,
+    file: &str,
+    name: &str,
+    edit: (&str, &str),
+) -> Vec<(String, u64)> {
+    let fixture = root().join("tests/fixtures").join(fixture);
     let dir = scratch(name);
-    let data = dir.join("2024/river.yaml");
+    let data = dir.join(file);
     std::fs::create_dir_all(data.parent().unwrap()).unwrap();
-    let text = std::fs::read_to_string(fixture.join("data/2024/river.yaml")).unwrap();
+    let text = std::fs::read_to_string(fixture.join("data").join(file)).unwrap();
     assert!(text.contains(edit.0), "the fixture lacks {}", edit.0);
     std::fs::write(&data, text.replacen(edit.0, edit.1, 1)).unwrap();
     let run = check_in(&dir, &fixture.join("templates"), "json");
     let found: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
-    let codes = found.as_array().unwrap().iter();
-    codes
-        .map(|f| f["code"].as_str().unwrap().to_owned())
+    let findings = found.as_array().unwrap().iter();
+    findings
+        .map(|f| {
+            let code = f["code"].as_str().unwrap().to_owned();
+            (code, f["line"].as_u64().unwrap_or_default())
+        })
         .collect()
 }
 
@@ -301,5 +316,92 @@ fn a_form_of_another_shape_is_judged_by_what_it_declares() {
     for (i, (from, to, code, what)) in planted.into_iter().enumerate() {
         let codes = province_codes(&format!("province-planted-{i}"), (from, to));
         assert!(codes.contains(&code.to_owned()), "{what}: {codes:?}");
+    }
+}
+
+/// The findings of the grid fixture with its data file edited by `edit`.
+fn grid_findings(name: &str, edit: (&str, &str)) -> Vec<(String, u64)> {
+    fixture_findings("grid-form", "2024/parks.yaml", name, edit)
+}
+
+#[test]
+fn a_form_with_a_fixed_grid_is_judged_by_what_it_declares() {
+    let clean = grid_findings("grid-clean", ("", ""));
+    assert!(
+        clean.is_empty(),
+        "the clean file: its own fund sources, a grid with —— cells, no 一级 column: {clean:?}"
+    );
+    let built = build(
+        "grid-built",
+        "tests/fixtures/grid-form/data",
+        &["--templates", "tests/fixtures/grid-form/templates"],
+    );
+    let pdf = pdf_content(&built.out.join("2024/parks.pdf"));
+    assert!(pdf.contains("——") && pdf.contains("上年结转"), "{pdf}");
+    assert!(
+        !pdf.contains("一级指标") && pdf.contains("二级指标"),
+        "the 一级 column is not printed: {pdf}"
+    );
+    let planted = [
+        (
+            "合计: {本年: 500.00",
+            "合计: {本年: 510.00",
+            "form-sum",
+            18,
+            "a 合计 of 510 over rows summing to 500",
+        ),
+        (
+            "单位自筹: {本年: 20.00, 说明",
+            "单位自筹: {本年: 20.00, 上年: 5.00, 说明",
+            "filled-blank",
+            16,
+            "a —— cell filled",
+        ),
+        (
+            "上级补助: {本年: 100.00, 上年: 90.00, ",
+            "上级补助: {本年: 100.00, ",
+            "missing-field",
+            15,
+            "a required cell left out",
+        ),
+        (
+            "    last_budget: 420.00\n",
+            "",
+            "missing-field",
+            7,
+            "a project that is not new without last year's budget",
+        ),
+        (
+            "'≥8座'",
+            "''",
+            "missing-value",
+            27,
+            "no value in the required 本年度计划水平 column",
+        ),
+        (
+            "columns: [上年度实际水平, 本年度计划水平, 指标内容（计算公式）]",
+            "columns: [上年度实际水平, 指标内容（计算公式）, 本年度计划值]",
+            "missing-value",
+            21,
+            "a table without the required 本年度计划水平 column",
+        ),
+        (
+            "total: 500.00, fiscal",
+            "total: 520.00, fiscal",
+            "form-sum",
+            12,
+            "a total that is not its sources' sum",
+        ),
+    ];
+    for (i, (from, to, code, line, what)) in planted.into_iter().enumerate() {
+        let found = grid_findings(&format!("grid-planted-{i}"), (from, to));
+        assert!(
+            found.contains(&(code.to_owned(), line)),
+            "{what}: {found:?}"
+        );
+        assert!(
+            found.iter().all(|(c, _)| c != "funds-sum"),
+            "the form's own sources are not the common ones: {found:?}"
+        );
     }
 }

@@ -15,9 +15,10 @@ use serde_json::Value as Json;
 
 const COUNTY_TEMPLATES: &str = "tests/fixtures/county-form/templates";
 const COUNTY_DATA: &str = "tests/fixtures/county-form/data";
+const GRID_TEMPLATES: &str = "tests/fixtures/grid-form/templates";
 
-/// Every example: the real data files and the county fixture, with the
-/// templates folder each needs.
+/// Every example: the real data files and the county and grid fixtures,
+/// with the templates folder each needs.
 fn examples() -> Vec<(PathBuf, Option<&'static str>)> {
     let mut all: Vec<(PathBuf, Option<&str>)> = walkdir::WalkDir::new(root().join("data"))
         .into_iter()
@@ -29,6 +30,10 @@ fn examples() -> Vec<(PathBuf, Option<&'static str>)> {
     all.push((
         root().join(COUNTY_DATA).join("2023/county-water.yaml"),
         Some(COUNTY_TEMPLATES),
+    ));
+    all.push((
+        root().join("tests/fixtures/grid-form/data/2024/parks.yaml"),
+        Some(GRID_TEMPLATES),
     ));
     all
 }
@@ -278,14 +283,11 @@ fn as_editor_reads(file: &Path) -> Json {
 #[test]
 fn every_example_validates_under_its_form_schema_and_a_wrong_file_does_not() {
     let schemas = scratch("schemas");
-    let run = jixiao(&[
-        "schema",
-        "--templates",
-        COUNTY_TEMPLATES,
-        "--out",
-        schemas.to_str().unwrap(),
-    ]);
-    assert!(run.status.success(), "{}", stderr_of(&run));
+    for templates in [COUNTY_TEMPLATES, GRID_TEMPLATES] {
+        let out = schemas.to_str().unwrap();
+        let run = jixiao(&["schema", "--templates", templates, "--out", out]);
+        assert!(run.status.success(), "{}", stderr_of(&run));
+    }
     for (i, (file, _)) in examples().into_iter().enumerate() {
         let instance = as_editor_reads(&file);
         let form = instance["form"].as_str().unwrap().to_owned();
@@ -311,6 +313,18 @@ fn every_example_validates_under_its_form_schema_and_a_wrong_file_does_not() {
         let errors = validate(&schema, &wrong, &format!("bad-{i}"));
         assert!(errors.len() >= 3, "{}: {errors:?}", file.display());
     }
+    let grid = root().join("tests/fixtures/grid-form/data/2024/parks.yaml");
+    let mut wrong = as_editor_reads(&grid);
+    let sources = &mut wrong["projects"][0]["sources"];
+    sources["单位自筹"]["上年"] = Json::from("5.00");
+    sources["合计"].as_object_mut().unwrap().remove("本年");
+    sources["合计 "] = Json::from("x");
+    let errors = validate(&schemas.join("city-grid.schema.json"), &wrong, "bad-grid");
+    assert_eq!(
+        errors.len(),
+        3,
+        "a filled —— cell, a missing cell, a row the grid lacks: {errors:?}"
+    );
 }
 
 #[test]

@@ -14,11 +14,7 @@ fn rendered(data: &str) -> String {
     let forms = load_forms(&store).unwrap();
     let parsed = load_file(&root.join(data), &forms).unwrap();
     let form = &parsed.document.form.value;
-    let view = view(
-        &parsed.document,
-        &parsed.extras,
-        &forms.get(form).unwrap().fields,
-    );
+    let view = view(&parsed.document, &parsed.extras, forms.get(form));
     let page = Page {
         date: "2022-06-30".to_owned(),
         index: "../index.html".to_owned(),
