@@ -329,6 +329,15 @@ pub struct FormRules {
 }
 
 impl FormRules {
+    /// Whether a table of this form may have a column headed `heading`.
+    pub fn declares_column(&self, heading: &str) -> bool {
+        let heading = heading.trim();
+        [Some(&self.indicators), self.department_indicators.as_ref()]
+            .into_iter()
+            .flatten()
+            .any(|f| f.columns.contains_key(heading))
+    }
+
     pub fn for_department(&self) -> &Framework {
         self.department_indicators
             .as_ref()

@@ -9,7 +9,6 @@
 use std::collections::HashMap;
 
 use super::Grid;
-use super::layout::is_value_heading;
 
 /// The heading names of the indicator block.
 const LEVELS: [&str; 3] = ["一级指标", "二级指标", "三级指标"];
@@ -45,8 +44,12 @@ pub fn is_form(grid: &Grid, is_heading: &dyn Fn(&str) -> bool) -> bool {
 type Label = (String, (usize, usize), (usize, usize));
 
 /// The title goes to 表格标题 on a project's sheet, else to 标题.
-pub fn to_long(grid: &Grid, is_label: &dyn Fn(&str) -> bool) -> Grid {
-    let block = indicator_block(grid);
+pub fn to_long(
+    grid: &Grid,
+    is_label: &dyn Fn(&str) -> bool,
+    is_value: &dyn Fn(&str) -> bool,
+) -> Grid {
+    let block = indicator_block(grid, is_value);
     let in_block = |row: usize| block.as_ref().is_some_and(|b| b.rows.contains(&row));
     let mut labels: Vec<Label> = Vec::new();
     let mut first_label_row = None;
@@ -170,7 +173,7 @@ struct Block {
 
 /// The indicator rows: under the row naming 一级指标, 二级指标, 三级指标,
 /// until a row with none of them.
-fn indicator_block(grid: &Grid) -> Option<Block> {
+fn indicator_block(grid: &Grid, is_value: &dyn Fn(&str) -> bool) -> Option<Block> {
     let (header, levels) = grid.rows.iter().enumerate().find_map(|(r, cells)| {
         let at = |name: &str| cells.iter().position(|c| c.trim() == name);
         Some((r, [at(LEVELS[0])?, at(LEVELS[1])?, at(LEVELS[2])?]))
@@ -179,7 +182,7 @@ fn indicator_block(grid: &Grid) -> Option<Block> {
     let values: Vec<(String, usize)> = grid.rows[header]
         .iter()
         .enumerate()
-        .filter(|(_, h)| is_value_heading(h.trim()))
+        .filter(|(_, h)| is_value(h.trim()))
         .filter(|(_, h)| seen.insert(h.trim().to_owned(), 0).is_none())
         .map(|(c, h)| (h.trim().to_owned(), c))
         .collect();
@@ -229,7 +232,7 @@ mod tests {
         ]);
         let is_label = |l: &str| LABELS.contains(&l);
         assert!(is_form(&form, &is_label));
-        let long = to_long(&form, &is_label);
+        let long = to_long(&form, &is_label, &crate::workbook::layout::is_value_heading);
         assert_eq!(
             long.rows[0],
             [

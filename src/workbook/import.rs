@@ -78,11 +78,12 @@ pub fn import(
         problems: Vec::new(),
     };
     let is_label = |text: &str| reader.is_heading(text);
+    let is_value = |text: &str| reader.is_value_heading(text);
     let grids: Vec<std::borrow::Cow<Grid>> = grids
         .iter()
         .map(|grid| {
             if form_layout::is_form(grid, &is_label) {
-                std::borrow::Cow::Owned(form_layout::to_long(grid, &is_label))
+                std::borrow::Cow::Owned(form_layout::to_long(grid, &is_label, &is_value))
             } else {
                 std::borrow::Cow::Borrowed(grid)
             }
@@ -238,8 +239,19 @@ impl<'l> Reader<'l> {
             "三级指标",
         ]
         .contains(&text)
-            || layout::is_value_heading(text)
+            || self.is_value_heading(text)
             || self.all_columns().any(|c| c.accepts(text))
+    }
+
+    /// Whether a heading names a column of indicator values: one a form's
+    /// framework declares (上年度实际水平, 参考标准), or one of the common
+    /// forms' (指标值, 目标值 …).
+    fn is_value_heading(&self, heading: &str) -> bool {
+        layout::is_value_heading(heading)
+            || self
+                .layouts
+                .values()
+                .any(|(_, contract)| contract.rules.declares_column(heading))
     }
 
     fn is_list(&self, name: &str) -> bool {
@@ -333,7 +345,7 @@ impl<'l> Reader<'l> {
         match column {
             Some(c) if c.path == ["department"] => Some(Role::Department),
             Some(_) => Some(Role::Field),
-            None if sheet.kind == Holds::Indicators && layout::is_value_heading(heading) => {
+            None if sheet.kind == Holds::Indicators && self.is_value_heading(heading) => {
                 Some(Role::Value)
             }
             None => None,

@@ -101,6 +101,24 @@ fn the_county_form_comes_back_from_its_export_byte_for_byte() {
     );
 }
 
+/// Forms whose tables have columns of their own (上年度实际水平, 参考标准,
+/// 本年度计划水平) and a fixed money grid come back too.
+#[test]
+fn forms_with_their_own_columns_and_grids_come_back_from_their_export() {
+    for fixture in ["province-form", "grid-form"] {
+        let templates = format!("tests/fixtures/{fixture}/templates");
+        let data = format!("tests/fixtures/{fixture}/data");
+        let templates = ["--templates", templates.as_str()];
+        let original = build(&format!("workbook-{fixture}-original"), &data, &templates);
+        round_trip(
+            &format!("workbook-{fixture}"),
+            &data,
+            &templates,
+            &original.out,
+        );
+    }
+}
+
 const HEADINGS: [&str; 11] = [
     "预算单位",
     "预算年度",
