@@ -34,9 +34,8 @@ pub use sample::{Sample, samples};
 pub use schema::{json_schema, schema_file};
 pub use skeleton::skeleton;
 pub use spec::{ContractError, FORM_FILE};
-pub(crate) use validate::closest;
 pub use validate::{Printed, Validation, validate};
-pub use view::{Extras, extras, grid_view, mark_level1, published_json, view};
+pub use view::{Extras, extras, grid_view, published_json, view};
 
 use crate::model::Unit;
 use crate::templates::TemplateStore;

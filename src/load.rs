@@ -12,13 +12,13 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use crate::codes::{
-    BAD_AMOUNT, BAD_DATE, DUPLICATE_KEY, EMPTY_FILE, FILE_TOO_LARGE, LIMIT, LINE_TOO_LONG,
-    MISSING_FIELD, NOT_A_DATA_FILE, NOT_UTF8, UNKNOWN_KEY, UNREADABLE, WRONG_TYPE, YAML_SYNTAX,
+    DUPLICATE_KEY, EMPTY_FILE, FILE_TOO_LARGE, LIMIT, LINE_TOO_LONG, NOT_A_DATA_FILE, NOT_UTF8,
+    UNREADABLE, WRONG_TYPE, YAML_SYNTAX,
 };
-use crate::contract::{Extras, Forms, Printed, Validation, any_form, closest, extras, validate};
+use crate::contract::{Extras, Forms, Printed, Validation, any_form, extras, validate};
 use crate::diag::Diagnostic;
-use crate::model::{Document, Loc, RejectedValue, take_refused};
-use crate::node::Node;
+use crate::model::{Document, Loc};
+use crate::node::{ModelError, Node, from_node};
 
 /// Bounds on one data file, tuned to the real shapes with a wide margin: the
 /// largest seed has 60 KiB, 2,000 values and nesting 10 deep; a synthetic
@@ -250,15 +250,16 @@ pub fn parse(path: &Path, text: &str, forms: &Forms) -> Result<Parsed, Vec<Diagn
         found,
         printed,
         amounts,
+        texts,
     } = validate(path, &node, &fields, contract);
     if found.iter().any(Diagnostic::is_error) {
         return Err(found);
     }
-    take_refused();
-    let mut document: Document = serde_saphyr::from_str_with_options(text, options())
-        .map_err(|e| vec![yaml_diagnostic(path, &e)])?;
+    let mut document: Document =
+        from_node(&node).map_err(|e| vec![model_diagnostic(path, &node, e)])?;
     let extras = extras(&node, &fields, &mut document);
     document.amounts = amounts;
+    document.texts = texts;
     Ok(Parsed {
         document,
         extras,
@@ -336,24 +337,6 @@ fn yaml_diagnostic(path: &Path, error: &serde_saphyr::Error) -> Diagnostic {
     let message = plain_message(error);
     let fail = |rule, message: String| Diagnostic::new(rule, path, loc, message);
     match error {
-        E::SerdeUnknownField {
-            field, expected, ..
-        } => {
-            let hint = closest(field, expected.iter().copied()).map_or_else(
-                || {
-                    format!(
-                        "remove `{field}` or move it to where it belongs; here the keys are: {}",
-                        expected.join(", ")
-                    )
-                },
-                |c| format!("did you mean `{c}`?"),
-            );
-            fail(UNKNOWN_KEY, format!("unknown key `{field}`")).with_hint(hint)
-        }
-        E::SerdeMissingField { field, .. } => {
-            fail(MISSING_FIELD, format!("missing key `{field}`"))
-                .with_hint("add the key; see README.md for the data format")
-        }
         E::DuplicateMappingKey { .. } => fail(DUPLICATE_KEY, message)
             .with_hint("a key may appear once per mapping: remove or rename the second one"),
         E::Budget { breach, .. } => fail(LIMIT, limit_message(breach))
@@ -366,22 +349,11 @@ fn yaml_diagnostic(path: &Path, error: &serde_saphyr::Error) -> Diagnostic {
             format!("anchors and aliases (&name, *name) expand too far; a data file may use at most {MAX_ALIASES}"),
         )
         .with_hint("write the values out instead of repeating them with aliases"),
-        E::InvalidScalar { ty, .. } if ty.starts_with('u') || ty.starts_with('i') => {
-            fail(WRONG_TYPE, message).with_hint("write a whole number, e.g. year: 2022")
-        }
-        E::SerdeInvalidType { .. }
-        | E::SerdeInvalidValue { .. }
-        | E::SerdeInvalidLength { .. }
-        | E::SerdeUnknownVariant { .. }
-        | E::InvalidScalar { .. }
-        | E::Unexpected { .. }
-        | E::NullIntoString { .. } => fail(WRONG_TYPE, message),
         E::ExternalMessage { source, .. } if is_recursion_limit(source) => fail(
             LIMIT,
             format!("the data is nested more than {MAX_DEPTH} levels deep"),
         )
         .with_hint("the file is far larger or deeper than a disclosure; is it the right file?"),
-        E::Message { .. } => value_diagnostic(path, loc, message),
         _ => fail(YAML_SYNTAX, message),
     }
 }
@@ -419,15 +391,12 @@ fn limit_message(breach: &serde_saphyr::budget::BudgetBreach) -> String {
     }
 }
 
-/// A value the model's own parser refused: an amount, a date or a period
-/// written wrong, as the model recorded it.
-fn value_diagnostic(path: &Path, loc: Loc, message: String) -> Diagnostic {
-    let rule = match take_refused() {
-        Some(RejectedValue::Amount) => BAD_AMOUNT,
-        Some(RejectedValue::Date) => BAD_DATE,
-        None => YAML_SYNTAX,
-    };
-    Diagnostic::new(rule, path, loc, message)
+/// A value the contract let through and the model's types refused: the two
+/// describe the same fields, so this is a value of a shape the contract
+/// does not know yet, said at its place.
+fn model_diagnostic(path: &Path, node: &Node, error: ModelError) -> Diagnostic {
+    let loc = error.loc.unwrap_or(node.loc);
+    Diagnostic::new(WRONG_TYPE, path, loc, error.message)
 }
 
 /// The parser's own words for what is wrong, without its place (shown on its

@@ -6,18 +6,15 @@
 //! misspelt key is an error there, before the file is read into this model.
 
 /// Serde for types written as text in the data file: parsed once when the
-/// file is read (a bad value is an error at its line and column), printed
-/// exactly as written. A refused value is also recorded as [`RejectedValue`], so
-/// that the loader can tell which kind it was without reading the message.
+/// file is read, printed exactly as written. The contract has already
+/// refused a bad value at its place with its own code (bad-amount,
+/// bad-date), so a refusal here only says what is wrong.
 macro_rules! text_serde {
-    ($type:ty, $refused:expr) => {
+    ($type:ty) => {
         impl<'de> serde::Deserialize<'de> for $type {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let text = String::deserialize(deserializer)?;
-                text.parse().map_err(|e| {
-                    $crate::model::refused($refused);
-                    serde::de::Error::custom(e)
-                })
+                text.parse().map_err(serde::de::Error::custom)
             }
         }
 
@@ -30,27 +27,6 @@ macro_rules! text_serde {
 }
 use text_serde;
 
-/// The kind of a value the model refused while reading a data file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RejectedValue {
-    Amount,
-    Date,
-}
-
-thread_local! {
-    static REFUSED: std::cell::Cell<Option<RejectedValue>> = const { std::cell::Cell::new(None) };
-}
-
-fn refused(kind: RejectedValue) {
-    REFUSED.with(|r| r.set(Some(kind)));
-}
-
-/// The kind of the value the model last refused on this thread, if any,
-/// and forgets it: serde passes such errors on only as text.
-pub fn take_refused() -> Option<RejectedValue> {
-    REFUSED.with(std::cell::Cell::take)
-}
-
 mod date;
 mod located;
 mod money;
@@ -60,7 +36,7 @@ mod when;
 use serde::{Deserialize, Serialize};
 
 pub use date::{Date, DateError};
-pub use located::{Loc, Located, Text};
+pub use located::{LOCATED, LOCATED_FIELDS, Loc, Located, Text};
 pub use money::{Money, MoneyError};
 pub use value::{IndicatorValue, Op, Quantity, Shape};
 pub use when::{When, WhenError, WhenKind};
@@ -100,20 +76,21 @@ pub struct Document {
     /// standard as the model's.
     #[serde(skip)]
     pub extra_tables: Vec<ExtraTable>,
-    /// Every text the document's form adds of its own (项目负责人, 填报人 …),
-    /// each with its place: the text rules read them as they read the model's.
+    /// Every text of the data file, the model's and those its form adds
+    /// (项目负责人, 填报人 …), each with its place, as the contract's walk
+    /// found them: what the text rules read, so that none is left out.
     #[serde(skip)]
-    pub extra_texts: Vec<ExtraText>,
+    pub texts: Vec<ScopedText>,
     /// Every amount of the data file, by its path (`projects[0].funds.total`):
     /// what a form's sums add up.
     #[serde(skip)]
     pub amounts: Vec<Amount>,
 }
 
-/// A text of a form's own field, and the project it belongs to (by
-/// position), or none for the department's.
-#[derive(Clone, Debug)]
-pub struct ExtraText {
+/// A text of the data file, and the project it belongs to (by position), or
+/// none for the department's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScopedText {
     pub project: Option<usize>,
     pub text: Text,
 }

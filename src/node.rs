@@ -12,6 +12,10 @@ use serde_saphyr::{Spanned, Tagged};
 
 use crate::model::Loc;
 
+mod typed;
+
+pub use typed::{ModelError, from_node};
+
 /// A value and where it is written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Node {

@@ -13,12 +13,13 @@
 //! not when some document happens to reach that line.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::{Serde, ValueKind};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior, Value};
 
-use crate::contract::{Contract, Field, Forms, Kind, Role};
+use crate::contract::{Contract, Forms, samples, view};
 use crate::templates::TemplateStore;
 
 /// Bounds template work, so that a template loop cannot hang a batch.
@@ -226,7 +227,7 @@ impl Renderer {
     pub fn new(store: &TemplateStore, forms: &Forms) -> Result<Self, RenderError> {
         let renderer = Self::unverified(store).map_err(|e| located("", &e))?;
         for contract in forms.contracts.values() {
-            renderer.verify(contract)?;
+            renderer.verify(contract, forms)?;
         }
         Ok(renderer)
     }
@@ -266,68 +267,30 @@ impl Renderer {
         template.render(context).map_err(|e| located(&name, &e))
     }
 
-    /// Renders a form's template with the fullest and the barest document
-    /// its contract allows.
-    fn verify(&self, contract: &Contract) -> Result<(), RenderError> {
+    /// Renders the form's samples (see [`crate::contract::samples`]): a
+    /// template that fails on a document its contract allows fails here,
+    /// before any real document takes the branch that breaks.
+    fn verify(&self, contract: &Contract, forms: &Forms) -> Result<(), RenderError> {
         let page = Page {
-            date: "2022-01-01".to_owned(),
+            date: "2023-01-01".to_owned(),
             index: "index.html".to_owned(),
             pdf: "document.pdf".to_owned(),
         };
-        for full in [true, false] {
-            let mut view = probe(&contract.fields, full);
-            crate::contract::mark_level1(&mut view, &contract.fields, &contract.rules, false);
+        for sample in samples(contract) {
+            let path = Path::new(&sample.name);
+            let Ok(parsed) = crate::load::parse(path, &sample.yaml, forms) else {
+                continue;
+            };
+            let view = view(&parsed.document, &parsed.extras, Some(contract));
             self.render(&contract.name, &view, &page).map_err(|mut e| {
                 e.message = format!(
-                    "{} (the template of the form “{}” fails on a document its contract allows: does it read a field form.yaml does not declare, or one that may be empty?)",
-                    e.message, contract.name
+                    "{} (the template of the form “{}” fails on a document its contract allows, the sample with {}: does it read a field form.yaml does not declare, or one that may be empty?)",
+                    e.message, contract.name, sample.name
                 );
                 e
             })?;
         }
         Ok(())
-    }
-}
-
-/// A made-up view of a document: every printed field with a sample value
-/// (`full`), or only the required ones.
-fn probe(fields: &[Field], full: bool) -> serde_json::Value {
-    let mut view = serde_json::Map::new();
-    for field in fields.iter().filter(|f| f.printed && f.role != Role::Meta) {
-        let given = full || field.required;
-        let value = match (&field.kind, given) {
-            (Kind::List(_) | Kind::Paragraphs | Kind::Values, false) => serde_json::json!([]),
-            (Kind::Choice(options), false) => {
-                serde_json::json!({ "value": null, "options": options })
-            }
-            (_, false) => serde_json::Value::Null,
-            (kind, true) => sample(kind, field, full),
-        };
-        view.insert(field.key.clone(), value);
-    }
-    serde_json::Value::Object(view)
-}
-
-fn sample(kind: &Kind, field: &Field, full: bool) -> serde_json::Value {
-    use serde_json::json;
-    match kind {
-        Kind::Text | Kind::Value => json!("示例"),
-        Kind::Paragraphs | Kind::Values => json!(["示例", "示例"]),
-        Kind::Money(_) => json!("1.00"),
-        Kind::Unit => json!("万元"),
-        Kind::Date => json!("2022-01-01"),
-        Kind::Period => json!("2022年"),
-        Kind::Year => json!(2022),
-        Kind::Choice(options) => json!({ "value": options[0], "options": options }),
-        Kind::Record(children) => probe(children, full),
-        Kind::Grid(rows) => {
-            crate::contract::grid_view(rows, |_, cell| sample(&cell.kind, cell, full))
-        }
-        Kind::Blank => serde_json::Value::Null,
-        Kind::List(children) => json!([probe(children, full), probe(children, full)]),
-        Kind::Indicators => field
-            .children()
-            .map_or(serde_json::Value::Null, |c| probe(&c, true)),
     }
 }
 

@@ -25,7 +25,7 @@ pub use crate::codes::{Family, RULES, Rule};
 use crate::contract::{ColumnRole, FormRules, Framework, Measure};
 pub use crate::contract::{Forms, load_forms};
 use crate::diag::Diagnostic;
-use crate::model::{Document, IndicatorTable, Loc, Text};
+use crate::model::{Document, IndicatorTable, Loc};
 pub use history::previous_year_path;
 pub use text::{draws_nothing, first_invisible};
 
@@ -207,92 +207,17 @@ fn tables(document: &Document) -> impl Iterator<Item = (Scope<'_>, &IndicatorTab
 }
 
 /// Every piece of free text in a document, with where it stands and the
-/// table it belongs to.
-pub(super) fn texts(document: &Document) -> Vec<(&str, Loc, &str)> {
-    let mut all: Vec<(&Text, &str)> = vec![
-        (&document.title, DEPARTMENT),
-        (&document.department, DEPARTMENT),
-    ];
-    all.extend(document.preamble.iter().map(|t| (t, DEPARTMENT)));
-    if let Some(target) = &document.department_target {
-        all.extend(target.goals.iter().map(|t| (t, DEPARTMENT)));
-        for task in &target.key_tasks {
-            all.extend([&task.name, &task.content, &task.expected].map(|t| (t, DEPARTMENT)));
-        }
-        for task in &target.other_tasks {
-            all.extend([&task.name, &task.content].map(|t| (t, DEPARTMENT)));
-        }
-        for function in &target.functions {
-            all.push((&function.name, DEPARTMENT));
-            for work in &function.works {
-                all.push((&work.name, DEPARTMENT));
-                all.extend(work.targets.iter().map(|t| (&t.name, DEPARTMENT)));
-            }
-        }
-        for sub in &target.sub_targets {
-            all.extend([&sub.title, &sub.target, &sub.indicators].map(|t| (t, DEPARTMENT)));
-        }
-        for safeguard in &target.safeguards {
-            all.extend(
-                safeguard
-                    .title
-                    .iter()
-                    .chain([&safeguard.text])
-                    .map(|t| (t, DEPARTMENT)),
-            );
-        }
-    }
-    for project in &document.projects {
-        let scope = project.name.value.as_str();
-        let optional = [
-            &project.title,
-            &project.category,
-            &project.supervisor,
-            &project.implementer,
-            &project.overall_goal,
-            &project.goal,
-        ];
-        all.extend(optional.into_iter().flatten().map(|t| (t, scope)));
-        all.push((&project.name, scope));
-        if let Some(e) = &project.explanation {
-            all.extend(
-                [
-                    &e.overview,
-                    &e.basis,
-                    &e.implementer,
-                    &e.plan,
-                    &e.period,
-                    &e.budget,
-                    &e.target,
-                ]
-                .map(|t| (t, scope)),
-            );
-        }
-    }
-    let mut texts: Vec<(&str, Loc, &str)> = all
-        .into_iter()
-        .map(|(t, s)| (t.value.as_str(), t.loc, s))
-        .collect();
-    for (scope, table) in tables(document) {
-        let scope_name = match scope {
-            Scope::Department => DEPARTMENT,
-            Scope::Project(name) => name,
-        };
-        for (_, _, indicator) in table.indicators() {
-            texts.push((
-                indicator.name.value.as_str(),
-                indicator.name.loc,
-                scope_name,
-            ));
-            texts.extend(
-                indicator
-                    .values
-                    .iter()
-                    .map(|v| (v.value.as_str(), v.loc, scope_name)),
-            );
-        }
-    }
-    texts
+/// project it belongs to (or the department): the model's and the form's
+/// own, as the contract's walk found them, so that a field a form adds is
+/// read like any other.
+pub(super) fn texts(document: &Document) -> impl Iterator<Item = (&str, Loc, &str)> {
+    document.texts.iter().map(|scoped| {
+        let scope = scoped
+            .project
+            .and_then(|i| document.projects.get(i))
+            .map_or(DEPARTMENT, |p| p.name.value.as_str());
+        (scoped.text.value.as_str(), scoped.text.loc, scope)
+    })
 }
 
 #[cfg(test)]

@@ -31,14 +31,7 @@ pub(super) fn check(document: &Document, findings: &mut Findings) {
                 .about(*scope);
         }
     }
-    let extras = document.extra_texts.iter().map(|extra| {
-        let scope = extra
-            .project
-            .and_then(|i| document.projects.get(i))
-            .map_or(DEPARTMENT, |p| p.name.value.as_str());
-        (extra.text.value.as_str(), extra.text.loc, scope)
-    });
-    for (text, loc, scope) in texts(document).into_iter().chain(extras) {
+    for (text, loc, scope) in texts(document) {
         if is_blank(text) {
             continue;
         }
@@ -196,20 +189,17 @@ mod tests {
     }
 
     #[test]
-    fn a_form_s_own_text_fields_are_held_to_the_same_rules() {
-        let mut document = document(&with_rows(GOOD_ROWS));
-        document.extra_texts.push(crate::model::ExtraText {
-            project: Some(0),
-            text: crate::model::Text::new("张\u{200b}某".to_owned(), crate::model::Loc::new(9, 13)),
-        });
-        let mut findings = crate::check::Findings {
-            path: std::path::Path::new("t.yaml"),
-            items: Vec::new(),
-            rules: None,
-        };
-        super::check(&document, &mut findings);
-        assert_eq!(findings.items.len(), 1);
-        assert_eq!(findings.items[0].loc.line, 9);
+    fn every_text_the_contract_walks_is_held_to_the_rules() {
+        let yaml = with_rows(GOOD_ROWS).replacen(
+            "  - name: 项目甲\n",
+            "  - name: 项目甲\n    supervisor: \"张\\u200b某\"\n",
+            1,
+        );
+        let found = report(&yaml).diagnostics;
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].code, "invisible-character");
+        assert_eq!((found[0].loc.line, found[0].loc.column), (7, 17));
+        assert!(found[0].subjects.iter().any(|a| a == "项目甲"), "{found:?}");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::codes::{
     UNPRINTED_FIELD, WRONG_TYPE, WRONG_UNIT,
 };
 use crate::diag::Diagnostic;
-use crate::model::{Amount, Date, Loc, Money, Unit, When};
+use crate::model::{Amount, Date, Loc, Money, ScopedText, Text, Unit, When};
 use crate::node::{Node, Value};
 
 /// What the contract found in a data file, and the texts it prints.
@@ -23,6 +23,9 @@ pub struct Validation {
     pub printed: Vec<Printed>,
     /// Every amount, by its path: what the form's sums add up.
     pub amounts: Vec<Amount>,
+    /// Every text of the data (not of its waivers), with the project it
+    /// belongs to: what the text rules read.
+    pub texts: Vec<ScopedText>,
 }
 
 /// A value the form prints.
@@ -46,6 +49,8 @@ pub fn validate(
         money_unit: contract.and_then(|c| c.money_unit),
         found: Validation::default(),
         printing: true,
+        meta: false,
+        project: None,
     };
     validator.record(node, fields, "");
     validator.found
@@ -59,6 +64,11 @@ struct Validator<'a> {
     found: Validation,
     /// Whether the value at hand is printed: every field on its path is.
     printing: bool,
+    /// Whether the value at hand is about the file rather than its data
+    /// (`form`, `waivers`).
+    meta: bool,
+    /// The project the value at hand belongs to, by position.
+    project: Option<usize>,
 }
 
 impl Validator<'_> {
@@ -109,10 +119,11 @@ impl Validator<'_> {
                     .about(here.clone()),
                 );
             }
-            let printing = self.printing;
+            let (printing, meta) = (self.printing, self.meta);
             self.printing = printing && field.printed && field.role != Role::Meta;
+            self.meta = meta || field.role == Role::Meta;
             self.value(value, field, &here);
-            self.printing = printing;
+            (self.printing, self.meta) = (printing, meta);
         }
         for field in fields.iter().filter(|f| f.required) {
             let given = entries.iter().find(|(k, _)| k.name == field.key);
@@ -187,7 +198,7 @@ impl Validator<'_> {
             self.print(node.loc, text);
         }
         match (&field.kind, text) {
-            (Kind::Text | Kind::Value, Some(_)) => {}
+            (Kind::Text | Kind::Value, Some(text)) => self.text(node.loc, text),
             (Kind::Money(_), Some(text)) => match text.parse::<Money>() {
                 Ok(money) => self.found.amounts.push(Amount {
                     path: here.to_owned(),
@@ -270,7 +281,10 @@ impl Validator<'_> {
         };
         for (i, item) in items.iter().enumerate() {
             match item.as_text() {
-                Some(text) => self.print(item.loc, text),
+                Some(text) => {
+                    self.print(item.loc, text);
+                    self.text(item.loc, text);
+                }
                 None => {
                     let message = format!("`{here}[{i}]` should be a piece of text");
                     self.error(item.loc, WRONG_TYPE, message, None);
@@ -288,14 +302,30 @@ impl Validator<'_> {
         }
     }
 
+    fn text(&mut self, loc: Loc, text: &str) {
+        if !self.meta {
+            self.found.texts.push(ScopedText {
+                project: self.project,
+                text: Text::new(text.to_owned(), loc),
+            });
+        }
+    }
+
     fn rows(&mut self, node: &Node, children: &[Field], here: &str) {
         let Value::List(items) = &node.value else {
             let message = format!("`{here}` should be a list (`- ` before each item)");
             self.error(node.loc, WRONG_TYPE, message, None);
             return;
         };
+        let projects = here == "projects";
         for (i, item) in items.iter().enumerate() {
+            if projects {
+                self.project = Some(i);
+            }
             self.record(item, children, &format!("{here}[{i}]"));
+        }
+        if projects {
+            self.project = None;
         }
     }
 }
@@ -326,10 +356,7 @@ fn describe(kind: &Kind) -> &'static str {
 }
 
 /// The candidate nearest to a misspelt key, if one is near enough.
-pub(crate) fn closest<'a>(
-    word: &str,
-    candidates: impl Iterator<Item = &'a str>,
-) -> Option<&'a str> {
+fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .filter(|c| !c.is_empty())
         .map(|c| (edit_distance(word, c), c))

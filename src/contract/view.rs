@@ -10,8 +10,7 @@ use serde_json::{Map, Value as Json};
 
 use super::{Contract, Field, FormRules, Kind, Role};
 use crate::model::{
-    Document, ExtraTable, ExtraText, Indicator, IndicatorTable, IndicatorValue, Level1, Level2,
-    Located, Text,
+    Document, ExtraTable, Indicator, IndicatorTable, IndicatorValue, Level1, Level2, Located, Text,
 };
 use crate::node::{Node, Value};
 
@@ -26,15 +25,14 @@ pub fn extras(node: &Node, fields: &[Field], document: &mut Document) -> Extras 
     let mut found = Found::default();
     let json = record_extras(node, fields, None, &mut found);
     document.extra_tables = found.tables;
-    document.extra_texts = found.texts;
     Extras(json.unwrap_or(Json::Null))
 }
 
-/// What the rules read of a form's own fields.
+/// What the rules read of a form's own fields beyond their texts (which
+/// the contract's walk gives them): their indicator tables.
 #[derive(Default)]
 struct Found {
     tables: Vec<ExtraTable>,
-    texts: Vec<ExtraText>,
 }
 
 fn record_extras(
@@ -53,7 +51,6 @@ fn record_extras(
         };
         match (&field.role, &field.kind, &value.value) {
             (Role::Extra, kind, _) => {
-                scalars(value, project, &mut found.texts);
                 if *kind == Kind::Indicators
                     && let Some(table) = indicator_table(value)
                 {
@@ -91,19 +88,6 @@ fn record_extras(
         }
     }
     (!object.is_empty()).then_some(Json::Object(object))
-}
-
-/// Every scalar under `node`, as a text at its place.
-fn scalars(node: &Node, project: Option<usize>, texts: &mut Vec<ExtraText>) {
-    match &node.value {
-        Value::Null => {}
-        Value::Scalar(text) => texts.push(ExtraText {
-            project,
-            text: Text::new(text.clone(), node.loc),
-        }),
-        Value::List(items) => items.iter().for_each(|i| scalars(i, project, texts)),
-        Value::Map(entries) => entries.iter().for_each(|(_, v)| scalars(v, project, texts)),
-    }
 }
 
 /// A value as JSON: text as written, lists and mappings as they are.

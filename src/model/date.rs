@@ -98,7 +98,7 @@ impl fmt::Display for Date {
     }
 }
 
-super::text_serde!(Date, super::RejectedValue::Date);
+super::text_serde!(Date);
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,9 @@
 //! through checking and rendering.
 
 use std::fmt;
+use std::marker::PhantomData;
 
+use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A 1-based line and column in a data file; `0:0` when the place is unknown.
@@ -60,10 +62,44 @@ impl<T> std::ops::Deref for Located<T> {
     }
 }
 
+/// The struct name by which a located value asks a deserializer for its
+/// place as well as its value; a data file's tree answers it.
+pub const LOCATED: &str = "$jixiao::Located";
+/// The two fields of a located value: its place, as (line, column), then itself.
+pub const LOCATED_FIELDS: &[&str] = &["loc", "value"];
+
+/// A located value comes from a data file's tree, which knows the place
+/// ([`crate::node::from_node`]).
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Located<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let spanned = serde_saphyr::Spanned::<T>::deserialize(deserializer)?;
-        Ok(Self::new(spanned.value, spanned.referenced.into()))
+        deserializer.deserialize_struct(LOCATED, LOCATED_FIELDS, LocatedVisitor(PhantomData))
+    }
+}
+
+struct LocatedVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for LocatedVisitor<T> {
+    type Value = Located<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a value of a data file, with its place")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Located<T>, A::Error> {
+        let mut loc = None;
+        let mut value = None;
+        while let Some(key) = map.next_key::<&str>()? {
+            match key {
+                "loc" => {
+                    let (line, column): (u32, u32) = map.next_value()?;
+                    loc = Some(Loc::new(line, column));
+                }
+                "value" => value = Some(map.next_value()?),
+                other => return Err(de::Error::unknown_field(other, LOCATED_FIELDS)),
+            }
+        }
+        let value = value.ok_or_else(|| de::Error::missing_field("value"))?;
+        Ok(Located::new(value, loc.unwrap_or_default()))
     }
 }
 

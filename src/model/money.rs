@@ -76,7 +76,7 @@ impl fmt::Display for Money {
     }
 }
 
-super::text_serde!(Money, super::RejectedValue::Amount);
+super::text_serde!(Money);
 
 #[cfg(test)]
 mod tests {

@@ -109,7 +109,7 @@ impl fmt::Display for When {
     }
 }
 
-super::text_serde!(When, super::RejectedValue::Date);
+super::text_serde!(When);
 
 #[cfg(test)]
 mod tests {
