@@ -19,6 +19,7 @@
 //! ```
 
 mod framework;
+mod kind;
 mod model;
 mod sample;
 mod schema;
@@ -30,6 +31,7 @@ mod view;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+pub use kind::BadValue;
 pub use sample::{Sample, samples};
 pub use schema::{json_schema, schema_file};
 pub use skeleton::skeleton;

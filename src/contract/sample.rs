@@ -106,22 +106,26 @@ fn value(yaml: &mut String, field: &Field, depth: usize, sampler: Sampler) {
     let (fill, choice) = (sampler.fill, sampler.choice);
     let pad = "  ".repeat(depth + 1);
     match &field.kind {
-        Kind::Text | Kind::Value => yaml.push_str(" 示例\n"),
+        Kind::Unit => yaml.push_str(&format!(" {}\n", sampler.unit)),
+        Kind::Choice(_) if choice.is_some_and(|(key, _)| key == field.key) => {
+            let option = choice.map_or("", |(_, option)| option);
+            yaml.push_str(&format!(" {option}\n"));
+        }
+        kind @ (Kind::Text
+        | Kind::Value
+        | Kind::Money(_)
+        | Kind::Date
+        | Kind::Period
+        | Kind::Year
+        | Kind::Choice(_)) => {
+            yaml.push_str(&format!(" {}\n", kind.example().unwrap_or_default()));
+        }
         Kind::Paragraphs | Kind::Values if fill == Fill::Empty && !field.required => {
             yaml.push_str(" []\n")
         }
-        Kind::Paragraphs | Kind::Values => yaml.push_str(" [示例, 示例]\n"),
-        Kind::Money(_) => yaml.push_str(" 1.00\n"),
-        Kind::Unit => yaml.push_str(&format!(" {}\n", sampler.unit)),
-        Kind::Date => yaml.push_str(" 2023-01-01\n"),
-        Kind::Period => yaml.push_str(" 2023年\n"),
-        Kind::Year => yaml.push_str(" 2023\n"),
-        Kind::Choice(options) => {
-            let chosen = match choice {
-                Some((key, option)) if key == field.key => option,
-                _ => options.first().map_or("", String::as_str),
-            };
-            yaml.push_str(&format!(" {chosen}\n"));
+        Kind::Paragraphs | Kind::Values => {
+            let text = Kind::Text.example().unwrap_or_default();
+            yaml.push_str(&format!(" [{text}, {text}]\n"));
         }
         Kind::Indicators => indicators(yaml, depth + 1, fill),
         Kind::Blank => yaml.push_str(" ~\n"),

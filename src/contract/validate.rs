@@ -5,13 +5,13 @@
 
 use std::path::Path;
 
-use super::{Contract, Field, Kind, Role};
+use super::{BadValue, Contract, Field, Kind, Role};
 use crate::codes::{
-    BAD_AMOUNT, BAD_CHOICE, BAD_DATE, FILLED_BLANK, MISSING_FIELD, Rule, UNKNOWN_KEY,
-    UNPRINTED_FIELD, WRONG_TYPE, WRONG_UNIT,
+    BAD_CHOICE, FILLED_BLANK, MISSING_FIELD, Rule, UNKNOWN_KEY, UNPRINTED_FIELD, WRONG_TYPE,
+    WRONG_UNIT,
 };
 use crate::diag::Diagnostic;
-use crate::model::{Amount, Date, Loc, Money, ScopedText, Text, Unit, When};
+use crate::model::{Amount, Loc, ScopedText, Text, Unit};
 use crate::node::{Node, Value};
 
 /// What the contract found in a data file, and the texts it prints.
@@ -198,53 +198,7 @@ impl Validator<'_> {
             self.print(node.loc, text);
         }
         match (&field.kind, text) {
-            (Kind::Text | Kind::Value, Some(text)) => self.text(node.loc, text),
-            (Kind::Money(_), Some(text)) => match text.parse::<Money>() {
-                Ok(money) => self.found.amounts.push(Amount {
-                    path: here.to_owned(),
-                    loc: node.loc,
-                    value: money.value(),
-                }),
-                Err(e) => self.error(node.loc, BAD_AMOUNT, e.to_string(), None),
-            },
-            (Kind::Unit, Some(text)) => match self.money_unit {
-                Some(unit) if unit.as_str() != text => {
-                    let message = format!(
-                        "the form “{}” prints its amounts in {}, but `{here}` is “{text}”",
-                        self.form.unwrap_or_default(),
-                        unit.as_str()
-                    );
-                    let hint = format!(
-                        "write `unit: {}` and the amounts in {}, as the approved table states them",
-                        unit.as_str(),
-                        unit.as_str()
-                    );
-                    self.error(node.loc, WRONG_UNIT, message, Some(hint));
-                }
-                Some(_) => {}
-                None if text == "元" || text == "万元" => {}
-                None => self.wrong_type(node, field, here),
-            },
-            (Kind::Date, Some(text)) => {
-                if let Err(e) = text.parse::<Date>() {
-                    self.error(node.loc, BAD_DATE, e.to_string(), None);
-                }
-            }
-            (Kind::Period, Some(text)) => {
-                if let Err(e) = text.parse::<When>() {
-                    self.error(node.loc, BAD_DATE, e.to_string(), None);
-                }
-            }
-            (Kind::Year, Some(text)) if text.parse::<u16>().is_ok() => {}
-            (Kind::Choice(options), Some(text)) => {
-                if !options.iter().any(|o| o == text) {
-                    let message = format!(
-                        "`{here}` is “{text}”; the form's choices are: {}",
-                        options.join(", ")
-                    );
-                    self.error(node.loc, BAD_CHOICE, message, None);
-                }
-            }
+            (kind, Some(text)) if kind.is_scalar() => self.scalar(node, field, here, text),
             (Kind::Paragraphs | Kind::Values, None) => self.texts(node, here),
             (Kind::Record(_) | Kind::Grid(_) | Kind::Indicators, None) => {
                 if let Some(children) = field.children() {
@@ -265,8 +219,55 @@ impl Validator<'_> {
         }
     }
 
+    fn scalar(&mut self, node: &Node, field: &Field, here: &str, text: &str) {
+        match field.kind.read(text) {
+            Ok(amount) => {
+                if let Some(value) = amount {
+                    self.found.amounts.push(Amount {
+                        path: here.to_owned(),
+                        loc: node.loc,
+                        value,
+                    });
+                }
+                match field.kind {
+                    Kind::Unit => self.unit(node.loc, here, text),
+                    Kind::Text | Kind::Value => self.text(node.loc, text),
+                    _ => {}
+                }
+            }
+            Err(BadValue::Malformed { rule, message }) => self.error(node.loc, rule, message, None),
+            Err(BadValue::NotAnOption) => {
+                let options = match &field.kind {
+                    Kind::Choice(options) => options.join(", "),
+                    _ => String::new(),
+                };
+                let message = format!("`{here}` is “{text}”; the form's choices are: {options}");
+                self.error(node.loc, BAD_CHOICE, message, None);
+            }
+            Err(BadValue::NotThisKind) => self.wrong_type(node, field, here),
+        }
+    }
+
+    /// A unit against the one the form prints its amounts in, if it fixes one.
+    fn unit(&mut self, loc: Loc, here: &str, text: &str) {
+        let Some(unit) = self.money_unit.filter(|unit| unit.as_str() != text) else {
+            return;
+        };
+        let message = format!(
+            "the form “{}” prints its amounts in {}, but `{here}` is “{text}”",
+            self.form.unwrap_or_default(),
+            unit.as_str()
+        );
+        let hint = format!(
+            "write `unit: {}` and the amounts in {}, as the approved table states them",
+            unit.as_str(),
+            unit.as_str()
+        );
+        self.error(loc, WRONG_UNIT, message, Some(hint));
+    }
+
     fn wrong_type(&mut self, node: &Node, field: &Field, here: &str) {
-        let message = format!("`{here}` should be {}", describe(&field.kind));
+        let message = format!("`{here}` should be {}", field.kind.describe());
         let hint = matches!(field.kind, Kind::Year)
             .then(|| "write a whole number, e.g. year: 2022".to_owned());
         self.error(node.loc, WRONG_TYPE, message, hint);
@@ -335,23 +336,6 @@ fn join(at: &str, key: &str) -> String {
         key.to_owned()
     } else {
         format!("{at}.{key}")
-    }
-}
-
-fn describe(kind: &Kind) -> &'static str {
-    match kind {
-        Kind::Text | Kind::Value => "a piece of text",
-        Kind::Paragraphs | Kind::Values => "a list of texts",
-        Kind::Money(_) => "an amount",
-        Kind::Unit => "元 or 万元",
-        Kind::Date => "a date, YYYY-MM-DD",
-        Kind::Period => "a date or a period (2022-01-01, 2022年, 2021年度)",
-        Kind::Year => "a four-digit year",
-        Kind::Choice(_) => "one of the form's choices",
-        Kind::Record(_) | Kind::Indicators => "keys and values (a mapping)",
-        Kind::Grid(_) => "the grid's rows, each with its cells (`财政拨款: {金额: 100.00}`)",
-        Kind::Blank => "left out (the cell is ——)",
-        Kind::List(_) => "a list (`- ` before each item)",
     }
 }
 

@@ -20,10 +20,9 @@ use rayon::prelude::*;
 use super::layout::{self, Column, Layout, Owner};
 use super::yaml::{self, Tree};
 use super::{CellRef, Grid, Problem, form_layout};
-use crate::contract::{Contract, Field, Forms, Kind};
+use crate::contract::{BadValue, Contract, Field, Forms, Kind};
 use crate::diag::Diagnostic;
 use crate::load::load_source;
-use crate::model::{Date, Money, When};
 use crate::pipeline::review_staged;
 
 /// Why a workbook was not imported; nothing was written.
@@ -1156,52 +1155,39 @@ fn lines(text: &str) -> Vec<String> {
     text.lines().map(str::to_owned).collect()
 }
 
-/// A cell's text as the value of a field of `kind`, or why it cannot be.
+/// A cell's text as the value of a field of `kind`, or why it cannot be:
+/// read as the loader reads a data file's value ([`Kind::read`]), an
+/// amount once its thousands separators are taken out.
 fn scalar(kind: &Kind, text: &str, at: CellRef) -> Result<Tree, String> {
     let trimmed = text.trim();
-    let quoted = |t: &str| Ok(Tree::Text(t.to_owned(), Some(at.clone())));
-    match kind {
-        Kind::Year => match trimmed.parse::<u16>() {
-            Ok(_) if trimmed.len() == 4 => Ok(Tree::Plain(trimmed.to_owned(), Some(at))),
-            _ => Err(format!(
-                "“{text}” is not a year: write four digits, e.g. 2026"
-            )),
-        },
-        Kind::Money(_) => {
-            let amount = ungrouped(trimmed);
-            amount.parse::<Money>().map_err(|e| e.to_string())?;
-            quoted(&amount)
+    let value = match kind {
+        Kind::Paragraphs => {
+            return Ok(Tree::List(
+                lines(text)
+                    .into_iter()
+                    .map(|l| Tree::Text(l, Some(at.clone())))
+                    .collect(),
+            ));
         }
-        Kind::Date => {
-            trimmed.parse::<Date>().map_err(|e| e.to_string())?;
-            quoted(trimmed)
-        }
-        Kind::Period => {
-            trimmed.parse::<When>().map_err(|e| e.to_string())?;
-            quoted(trimmed)
-        }
-        Kind::Unit => match trimmed {
-            "元" | "万元" => quoted(trimmed),
-            _ => Err(format!("“{text}” is not a unit: write 元 or 万元")),
-        },
-        Kind::Choice(options) => {
-            if options.iter().any(|o| o == trimmed) {
-                quoted(trimmed)
-            } else {
-                Err(format!(
-                    "“{text}” is not one of the choices: {}",
-                    options.join("、")
-                ))
+        Kind::Text | Kind::Value => return Ok(Tree::Text(text.to_owned(), Some(at))),
+        Kind::Money(_) => ungrouped(trimmed),
+        kind if kind.is_scalar() => trimmed.to_owned(),
+        _ => return Ok(Tree::Text(text.to_owned(), Some(at))),
+    };
+    kind.read(&value).map_err(|bad| match bad {
+        BadValue::Malformed { message, .. } => message,
+        BadValue::NotThisKind => format!("“{text}” is not {}", kind.describe()),
+        BadValue::NotAnOption => match kind {
+            Kind::Choice(options) => {
+                format!("“{text}” is not one of the choices: {}", options.join("、"))
             }
-        }
-        Kind::Paragraphs => Ok(Tree::List(
-            lines(text)
-                .into_iter()
-                .map(|l| Tree::Text(l, Some(at.clone())))
-                .collect(),
-        )),
-        _ => quoted(text),
-    }
+            _ => format!("“{text}” is not one of the choices"),
+        },
+    })?;
+    Ok(match kind {
+        Kind::Year => Tree::Plain(value, Some(at)),
+        _ => Tree::Text(value, Some(at)),
+    })
 }
 
 /// An amount shown with thousands separators (1,449,000.00), without them.
