@@ -13,6 +13,7 @@ pub mod check;
 pub mod codes;
 pub mod commands;
 pub mod contract;
+pub mod cpu;
 pub mod diag;
 pub mod load;
 pub mod model;

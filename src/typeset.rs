@@ -10,7 +10,7 @@ mod world;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -97,7 +97,8 @@ pub struct Typeset {
     pub times: PhaseTimes,
 }
 
-/// Where a document's typesetting time went.
+/// Where a document's typesetting time went, in CPU time of the process
+/// that typeset it (see [`crate::cpu`]).
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
 pub struct PhaseTimes {
     /// Typst's evaluation and layout for the paged document.
@@ -106,11 +107,18 @@ pub struct PhaseTimes {
     pub compile_html: Duration,
     pub export_pdf: Duration,
     pub export_html: Duration,
+    /// Typst's memoized results dropped after the document (a worker does
+    /// it every few documents, to keep its memory flat).
+    pub evict: Duration,
+    /// The typesetter's own work on the document, outside Typst: the
+    /// glyph check, the web page's pass for readers.
+    pub outside: Duration,
 }
 
 impl PhaseTimes {
-    pub fn total(&self) -> Duration {
-        self.compile_paged + self.compile_html + self.export_pdf + self.export_html
+    /// Typst's share: everything but [`PhaseTimes::outside`].
+    pub fn typst(&self) -> Duration {
+        self.compile_paged + self.compile_html + self.export_pdf + self.export_html + self.evict
     }
 }
 
@@ -120,14 +128,16 @@ impl std::ops::AddAssign for PhaseTimes {
         self.compile_html += other.compile_html;
         self.export_pdf += other.export_pdf;
         self.export_html += other.export_html;
+        self.evict += other.evict;
+        self.outside += other.outside;
     }
 }
 
-/// Runs `f` and adds its duration to `total`.
+/// Runs `f` and adds the CPU time it took to `total`.
 fn timed<T>(total: &mut Duration, f: impl FnOnce() -> T) -> T {
-    let start = Instant::now();
+    let start = crate::cpu::process();
     let result = f();
-    *total += start.elapsed();
+    *total += crate::cpu::process().saturating_sub(start);
     result
 }
 
@@ -209,6 +219,7 @@ impl Typesetter {
     /// has, content that HTML export would drop. A published document must be
     /// exactly what the data says.
     pub fn typeset(&self, main: &str) -> Result<Typeset, Vec<Problem>> {
+        let began = crate::cpu::process();
         let source = Source::new(self.shared.main, main.to_owned());
         let world = DocWorld {
             shared: &self.shared,
@@ -246,9 +257,13 @@ impl Typesetter {
         let html = timed(&mut times.export_html, || {
             typst_html::html(&html_doc, &typst_html::HtmlOptions::default())
         });
+        let html = web::for_every_reader(&html.map_err(problems)?);
+        times.outside = crate::cpu::process()
+            .saturating_sub(began)
+            .saturating_sub(times.typst());
         Ok(Typeset {
             pdf,
-            html: web::for_every_reader(&html.map_err(problems)?),
+            html,
             pages,
             times,
         })

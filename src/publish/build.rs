@@ -2,7 +2,7 @@
 //! worker process, its outputs written beside its stamp.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::batch;
 use super::folder::finish_site;
@@ -111,7 +111,7 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     fn build_file(&self, worker: &mut Worker, planned: &Planned) -> DocReport {
-        let started = Instant::now();
+        let started = crate::cpu::thread();
         let mut report = match Input::read(&planned.path) {
             Err(found) => self.failed(planned, found),
             Ok(input) => match self.fresh(&planned.relative, &input) {
@@ -122,7 +122,9 @@ impl Builder<'_> {
                 },
             },
         };
-        report.rest = started.elapsed().saturating_sub(report.times.total());
+        // This thread waits for the worker without running, so its CPU
+        // time is the parent's own work on the document.
+        report.rest = crate::cpu::thread().saturating_sub(started) + report.times.outside;
         report
     }
 

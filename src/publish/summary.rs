@@ -28,9 +28,10 @@ pub struct DocReport {
     pub outcome: Outcome,
     /// Its findings, the waived ones included (each with its `waiver`).
     pub diagnostics: Vec<Diagnostic>,
-    /// Time spent in Typst.
+    /// CPU time spent in Typst, by phase.
     pub times: PhaseTimes,
-    /// Time spent on everything else: load, check, render, hash, write.
+    /// CPU time spent on everything else: load, check, render, the glyph
+    /// check and the web page's pass, hash, write.
     pub rest: Duration,
     /// The document's published files, new or from an earlier build.
     pub published: Vec<Published>,
@@ -120,7 +121,7 @@ impl Summary {
         self.failed().next().is_none() && self.site_error.is_none()
     }
 
-    /// The time all documents spent in Typst, and the rest, over all workers.
+    /// The CPU time all documents spent in Typst, and the rest, over all workers.
     pub fn times(&self) -> (PhaseTimes, Duration) {
         let mut typst = PhaseTimes::default();
         let mut rest = Duration::ZERO;

@@ -143,11 +143,15 @@ fn serve_documents(
     while let Some(main) = read_frame(&mut input)? {
         let main = String::from_utf8_lossy(&main);
         mark(Some(Instant::now()));
-        let result = typesetter.typeset(&main);
+        let mut result = typesetter.typeset(&main);
         mark(None);
         done += 1;
         if result.is_err() || done % EVICT_EVERY == 0 {
+            let before = crate::cpu::process();
             typst::comemo::evict(0);
+            if let Ok(typeset) = &mut result {
+                typeset.times.evict = crate::cpu::process().saturating_sub(before);
+            }
         }
         write_answer(&mut output, result)?;
         output.flush()?;
