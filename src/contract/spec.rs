@@ -654,7 +654,10 @@ fn grid(key: &str, extra: &Extra) -> Result<Vec<Field>, String> {
             } else {
                 spec.title.clone()
             };
-            Ok(grid_field(&column.value, kind, &title, spec.required))
+            Ok(Field {
+                required_when: condition(&column.value, spec)?,
+                ..grid_field(&column.value, kind, &title, spec.required)
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows
@@ -673,6 +676,7 @@ fn grid(key: &str, extra: &Extra) -> Result<Vec<Field>, String> {
                         Field {
                             kind: Kind::Blank,
                             required: false,
+                            required_when: None,
                             ..cell.clone()
                         }
                     } else {
@@ -800,7 +804,7 @@ fn conditions_hold(fields: &[Field]) -> Result<(), (String, String)> {
                 return Err((field.key.clone(), message));
             }
         }
-        if let Kind::Record(children) | Kind::List(children) = &field.kind {
+        if let Kind::Record(children) | Kind::List(children) | Kind::Grid(children) = &field.kind {
             conditions_hold(children)?;
         }
     }
@@ -985,6 +989,61 @@ mod tests {
         );
         let sums = "sums:\n  projects.sources.合计.本年: [projects.sources.财政拨款.本年]\n";
         assert_eq!(grid_form(&format!("{GRID}{sums}")).unwrap().sums.len(), 1);
+    }
+
+    #[test]
+    fn a_grid_s_cell_may_be_required_when_another_cell_of_its_row_has_a_value() {
+        let spec = GRID.replace(
+            "说明: {type: text, title: 资金说明}",
+            "说明: {type: text, title: 资金说明, required_when: {本年: '0.00'}}",
+        );
+        let contract = grid_form(&format!("{spec}      blank: {{合计: [说明]}}\n")).unwrap();
+        let projects = field(&contract.fields, "projects").children().unwrap();
+        let Kind::Grid(rows) = &field(&projects, "sources").kind else {
+            panic!("not a grid");
+        };
+        let note = |row: &str| {
+            let cells = field(rows, row).children().unwrap();
+            field(&cells, "说明").required_when.clone()
+        };
+        assert_eq!(note("财政拨款").map(|c| c.field), Some("本年".to_owned()));
+        assert_eq!(note("合计"), None, "a —— cell is never required");
+
+        let data = |note: &str| {
+            format!(
+                "form: t\nyear: 2024\ntitle: t\ndepartment: d\nprojects:\n  - name: p\n    sources:\n      财政拨款: {{本年: 0.00{note}}}\n      上年结转: {{本年: 1.00}}\n      合计: {{本年: 1.00}}\n"
+            )
+        };
+        let missing = |yaml: &str| {
+            let node = crate::node::parse(yaml, serde_saphyr::Options::default()).unwrap();
+            let found = crate::contract::validate(
+                std::path::Path::new("t.yaml"),
+                &node,
+                &contract.fields,
+                Some(&contract),
+            )
+            .found;
+            found
+                .iter()
+                .filter(|d| d.code == "missing-field" && d.message.contains("sources"))
+                .map(|d| d.message.clone())
+                .collect::<Vec<_>>()
+        };
+        let said = missing(&data(""));
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(
+            said[0].contains("`projects[0].sources.财政拨款.说明`"),
+            "{said:?}"
+        );
+        assert!(missing(&data(", 说明: 本年未安排")).is_empty());
+
+        let wrong = GRID.replace(
+            "说明: {type: text, title: 资金说明}",
+            "说明: {type: text, title: 资金说明, required_when: {上年: '0'}}",
+        );
+        let error = grid_form(&wrong).unwrap_err();
+        assert!(error.message.contains("has no field `上年`"), "{error}");
+        assert_eq!(error.loc.line, 9, "{error}");
     }
 
     #[test]
