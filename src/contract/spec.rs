@@ -461,7 +461,11 @@ fn add_to(
                 key.value
             )));
         }
-        fields.push(extra_field(&key.value, extra).map_err(error)?);
+        let field = extra_field(&key.value, extra).map_err(|fault| ContractError {
+            loc: fault.at.unwrap_or(Loc::from(key.referenced)),
+            ..error(fault.message)
+        })?;
+        fields.push(field);
     }
     Ok(())
 }
@@ -539,14 +543,28 @@ fn misplaced(key: &str, extra: &Extra) -> Option<String> {
     twice.map(|i| format!("the choice `{key}` lists “{}” twice", options[i]))
 }
 
-fn extra_field(key: &str, extra: &Extra) -> Result<Field, String> {
+/// A mistake in a field form.yaml adds, and its place when that is not the
+/// field's key (a `blank` entry of a grid is on a line of its own).
+struct Fault {
+    message: String,
+    at: Option<Loc>,
+}
+
+impl From<String> for Fault {
+    fn from(message: String) -> Self {
+        Self { message, at: None }
+    }
+}
+
+fn extra_field(key: &str, extra: &Extra) -> Result<Field, Fault> {
     if let Some(problem) = misplaced(key, extra) {
-        return Err(problem);
+        return Err(problem.into());
     }
     if extra.title.is_empty() {
         return Err(format!(
             "`{key}` has no `title`: give the name the form prints, e.g. `title: 项目负责人`"
-        ));
+        )
+        .into());
     }
     let kind = match extra.kind {
         ExtraType::Text => Kind::Text,
@@ -557,7 +575,7 @@ fn extra_field(key: &str, extra: &Extra) -> Result<Field, String> {
         ExtraType::Indicators => Kind::Indicators,
         ExtraType::Choice if extra.options.len() >= 2 => Kind::Choice(extra.options.clone()),
         ExtraType::Choice => {
-            return Err(format!("the choice `{key}` needs at least two `options`"));
+            return Err(format!("the choice `{key}` needs at least two `options`").into());
         }
         ExtraType::Rows if !extra.columns.0.is_empty() => {
             let columns = extra
@@ -568,13 +586,13 @@ fn extra_field(key: &str, extra: &Extra) -> Result<Field, String> {
                     ExtraType::Rows | ExtraType::Indicators | ExtraType::Signoff => Err(format!(
                         "the column `{}` of `{key}` must be text, paragraphs, money, a date, a period or a choice",
                         column.value
-                    )),
+                    ).into()),
                     _ => extra_field(&column.value, spec),
                 })
                 .collect::<Result<_, _>>()?;
             Kind::List(columns)
         }
-        ExtraType::Rows => return Err(format!("the rows `{key}` need `columns`")),
+        ExtraType::Rows => return Err(format!("the rows `{key}` need `columns`").into()),
         ExtraType::Grid => Kind::Grid(grid(key, extra)?),
         ExtraType::Signoff => Kind::Record(signoff()),
     };
@@ -596,18 +614,15 @@ fn extra_field(key: &str, extra: &Extra) -> Result<Field, String> {
 /// are [`Kind::Blank`]; a row is required when it has a required cell.
 /// A row or column named twice, a blank naming a row or column the grid
 /// lacks, or a column that is not money or text is an error in the form.
-fn grid(key: &str, extra: &Extra) -> Result<Vec<Field>, String> {
+fn grid(key: &str, extra: &Extra) -> Result<Vec<Field>, Fault> {
     if extra.rows.is_empty() || extra.columns.0.is_empty() {
         return Err(format!(
             "the grid `{key}` needs `rows` (the names it prints, e.g. [财政拨款, 合计]) and `columns` (e.g. {{金额: {{type: money}}}})"
-        ));
+        ).into());
     }
     let rows = &extra.rows;
     if let Some(i) = (1..rows.len()).find(|&i| rows[..i].contains(&rows[i])) {
-        return Err(format!(
-            "the grid `{key}` lists the row “{}” twice",
-            rows[i]
-        ));
+        return Err(format!("the grid `{key}` lists the row “{}” twice", rows[i]).into());
     }
     let columns: Vec<&str> = extra
         .columns
@@ -617,18 +632,24 @@ fn grid(key: &str, extra: &Extra) -> Result<Vec<Field>, String> {
         .collect();
     for (row, blank) in &extra.blank.0 {
         if !rows.contains(&row.value) {
-            return Err(format!(
-                "`blank` of the grid `{key}` names the row “{}”, which it does not have: its rows are {}",
-                row.value,
-                rows.join(", ")
-            ));
+            return Err(Fault {
+                message: format!(
+                    "`blank` of the grid `{key}` names the row “{}”, which it does not have: its rows are {}",
+                    row.value,
+                    rows.join(", ")
+                ),
+                at: Some(Loc::from(row.referenced)),
+            });
         }
         if let Some(column) = blank.iter().find(|c| !columns.contains(&c.as_str())) {
-            return Err(format!(
-                "`blank` of the grid `{key}` names the column “{column}” in the row “{}”, which it does not have: its columns are {}",
-                row.value,
-                columns.join(", ")
-            ));
+            return Err(Fault {
+                message: format!(
+                    "`blank` of the grid `{key}` names the column “{column}” in the row “{}”, which it does not have: its columns are {}",
+                    row.value,
+                    columns.join(", ")
+                ),
+                at: Some(Loc::from(row.referenced)),
+            });
         }
     }
     let cells = extra
@@ -643,11 +664,12 @@ fn grid(key: &str, extra: &Extra) -> Result<Vec<Field>, String> {
                     return Err(format!(
                         "the column `{}` of the grid `{key}` must be money or text",
                         column.value
-                    ));
+                    )
+                    .into());
                 }
             };
             if let Some(problem) = misplaced(&column.value, spec) {
-                return Err(problem);
+                return Err(problem.into());
             }
             let title = if spec.title.is_empty() {
                 column.value.clone()
@@ -659,7 +681,7 @@ fn grid(key: &str, extra: &Extra) -> Result<Vec<Field>, String> {
                 ..grid_field(&column.value, kind, &title, spec.required)
             })
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, Fault>>()?;
     Ok(rows
         .iter()
         .map(|row| {
@@ -1048,32 +1070,39 @@ mod tests {
 
     #[test]
     fn a_grid_s_mistakes_are_errors_at_its_line() {
-        for (spec, says) in [
+        // A `blank` entry is on a line of its own (10); the rest are the
+        // grid's own mistakes, at its key (3).
+        for (spec, says, line) in [
             (
                 format!("{GRID}      blank: {{上年结余: [本年]}}\n"),
                 "names the row “上年结余”, which it does not have",
+                10,
             ),
             (
-                format!("{GRID}      blank: {{合计: [上年]}}\n"),
+                format!("{GRID}      blank:\n        财政拨款: []\n        合计: [上年]\n"),
                 "names the column “上年” in the row “合计”",
+                12,
             ),
-            ("      rows: [合计]\n".to_owned(), "needs `rows`"),
+            ("      rows: [合计]\n".to_owned(), "needs `rows`", 3),
             (
                 "      rows: [合计, 合计]\n      columns: {本年: {type: money}}\n".to_owned(),
                 "the row “合计” twice",
+                3,
             ),
             (
                 "      rows: [合计]\n      columns: {本年: {type: date}}\n".to_owned(),
                 "must be money or text",
+                3,
             ),
             (
                 GRID.replace("type: money,", "type: money, options: [a, b],"),
                 "`本年` has `options`",
+                3,
             ),
         ] {
             let error = grid_form(&spec).unwrap_err();
             assert!(error.message.contains(says), "{error}");
-            assert_eq!(error.loc.line, 3, "{error}");
+            assert_eq!(error.loc.line, line, "{error}");
         }
         let error = form("fields:\n  project:\n    x: {type: text, title: 甲, blank: {a: [b]}}\n")
             .unwrap_err();
