@@ -33,8 +33,11 @@ pub const OUT_OF_MEMORY: i32 = 86;
 
 /// Typst's memoization grows without bound; evicting every few documents
 /// keeps a worker's memory flat. Entries unused since the last eviction go;
-/// the shared styling, used by every document, stays.
-const EVICT_EVERY: usize = 16;
+/// the shared styling, used by every document, stays. Every 4 rather than
+/// 16: on 200 bench documents a worker peaked at 0.5 GB instead of 1.15,
+/// and took no more CPU time (7-20% less in each of three rounds; the
+/// eviction itself costs the same, its work being the entries' number).
+const EVICT_EVERY: usize = 4;
 
 /// Typst recurses deeply; the worker typesets on a thread with a large stack.
 const STACK: usize = 16 * 1024 * 1024;
