@@ -175,8 +175,8 @@ enum Scope<'a> {
 /// The name a waiver uses for the department's own target.
 const DEPARTMENT: &str = "部门整体";
 
-impl Scope<'_> {
-    fn name(&self) -> &str {
+impl<'a> Scope<'a> {
+    fn name(self) -> &'a str {
         match self {
             Self::Department => DEPARTMENT,
             Self::Project(name) => name,
@@ -196,14 +196,19 @@ fn tables(document: &Document) -> impl Iterator<Item = (Scope<'_>, &IndicatorTab
         .projects
         .iter()
         .map(|p| (Scope::Project(&p.name.value), &p.indicators));
-    let extra = document.extra_tables.iter().map(|extra| {
-        let scope = extra
-            .project
-            .and_then(|i| document.projects.get(i))
-            .map_or(Scope::Department, |p| Scope::Project(&p.name.value));
-        (scope, &extra.table)
-    });
+    let extra = document
+        .extra_tables
+        .iter()
+        .map(|extra| (scope_of(document, extra.project), &extra.table));
     department.into_iter().chain(projects).chain(extra)
+}
+
+/// The scope of what belongs to the project at `project` (by position), or
+/// to the department.
+fn scope_of(document: &Document, project: Option<usize>) -> Scope<'_> {
+    project
+        .and_then(|i| document.projects.get(i))
+        .map_or(Scope::Department, |p| Scope::Project(&p.name.value))
 }
 
 /// Every piece of free text in a document, with where it stands and the
@@ -212,11 +217,8 @@ fn tables(document: &Document) -> impl Iterator<Item = (Scope<'_>, &IndicatorTab
 /// read like any other.
 pub(super) fn texts(document: &Document) -> impl Iterator<Item = (&str, Loc, &str)> {
     document.texts.iter().map(|scoped| {
-        let scope = scoped
-            .project
-            .and_then(|i| document.projects.get(i))
-            .map_or(DEPARTMENT, |p| p.name.value.as_str());
-        (scoped.text.value.as_str(), scoped.text.loc, scope)
+        let scope = scope_of(document, scoped.project);
+        (scoped.text.value.as_str(), scoped.text.loc, scope.name())
     })
 }
 

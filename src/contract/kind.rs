@@ -14,7 +14,7 @@ use crate::model::{Date, Money, Unit, When};
 
 /// Why a scalar is not a value of its field's type.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum BadValue {
+pub enum BadValue<'k> {
     /// Written as the type, but wrong (an amount with a sign, 2023-02-30):
     /// the type's own words, under its rule.
     Malformed {
@@ -23,8 +23,8 @@ pub enum BadValue {
     },
     /// Not a value of the type at all: said as what the field should be.
     NotThisKind,
-    /// Not one of a choice's options.
-    NotAnOption,
+    /// Not one of a choice's options, which are these.
+    NotAnOption(&'k [String]),
 }
 
 impl Kind {
@@ -47,7 +47,7 @@ impl Kind {
     /// A scalar's text read as this type: the amount it states when it is
     /// money, or why it is not of this type. The text is never changed:
     /// it is published as written.
-    pub fn read(&self, text: &str) -> Result<Option<Decimal>, BadValue> {
+    pub fn read(&self, text: &str) -> Result<Option<Decimal>, BadValue<'_>> {
         let malformed = |rule, error: &dyn std::fmt::Display| BadValue::Malformed {
             rule,
             message: error.to_string(),
@@ -80,7 +80,7 @@ impl Kind {
                 .iter()
                 .any(|o| o == text)
                 .then_some(None)
-                .ok_or(BadValue::NotAnOption),
+                .ok_or(BadValue::NotAnOption(options)),
             _ => Err(BadValue::NotThisKind),
         }
     }
@@ -162,7 +162,10 @@ mod tests {
         assert_eq!(Kind::Year.read("二〇二三"), Err(BadValue::NotThisKind));
         assert_eq!(Kind::Unit.read("美元"), Err(BadValue::NotThisKind));
         let choice = Kind::Choice(vec!["是".to_owned(), "否".to_owned()]);
-        assert_eq!(choice.read("不"), Err(BadValue::NotAnOption));
+        assert_eq!(
+            choice.read("不"),
+            Err(BadValue::NotAnOption(&["是".to_owned(), "否".to_owned()]))
+        );
         assert_eq!(
             Kind::Money(None).read("1449000.00"),
             Ok(Some(Decimal::new(144_900_000, 2)))

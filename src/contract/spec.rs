@@ -631,25 +631,23 @@ fn grid(key: &str, extra: &Extra) -> Result<Vec<Field>, Fault> {
         .map(|(c, _)| c.value.as_str())
         .collect();
     for (row, blank) in &extra.blank.0 {
+        let at_entry = |message| Fault {
+            message,
+            at: Some(Loc::from(row.referenced)),
+        };
         if !rows.contains(&row.value) {
-            return Err(Fault {
-                message: format!(
-                    "`blank` of the grid `{key}` names the row “{}”, which it does not have: its rows are {}",
-                    row.value,
-                    rows.join(", ")
-                ),
-                at: Some(Loc::from(row.referenced)),
-            });
+            return Err(at_entry(format!(
+                "`blank` of the grid `{key}` names the row “{}”, which it does not have: its rows are {}",
+                row.value,
+                rows.join(", ")
+            )));
         }
         if let Some(column) = blank.iter().find(|c| !columns.contains(&c.as_str())) {
-            return Err(Fault {
-                message: format!(
-                    "`blank` of the grid `{key}` names the column “{column}” in the row “{}”, which it does not have: its columns are {}",
-                    row.value,
-                    columns.join(", ")
-                ),
-                at: Some(Loc::from(row.referenced)),
-            });
+            return Err(at_entry(format!(
+                "`blank` of the grid `{key}` names the column “{column}” in the row “{}”, which it does not have: its columns are {}",
+                row.value,
+                columns.join(", ")
+            )));
         }
     }
     let cells = extra

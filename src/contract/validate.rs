@@ -236,12 +236,11 @@ impl Validator<'_> {
                 }
             }
             Err(BadValue::Malformed { rule, message }) => self.error(node.loc, rule, message, None),
-            Err(BadValue::NotAnOption) => {
-                let options = match &field.kind {
-                    Kind::Choice(options) => options.join(", "),
-                    _ => String::new(),
-                };
-                let message = format!("`{here}` is “{text}”; the form's choices are: {options}");
+            Err(BadValue::NotAnOption(options)) => {
+                let message = format!(
+                    "`{here}` is “{text}”; the form's choices are: {}",
+                    options.join(", ")
+                );
                 self.error(node.loc, BAD_CHOICE, message, None);
             }
             Err(BadValue::NotThisKind) => self.wrong_type(node, field, here),

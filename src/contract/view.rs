@@ -22,24 +22,19 @@ pub struct Extras(pub Json);
 /// Reads the form's own fields out of a validated data file, and adds their
 /// indicator tables to the document, so that the rules see them.
 pub fn extras(node: &Node, fields: &[Field], document: &mut Document) -> Extras {
-    let mut found = Found::default();
-    let json = record_extras(node, fields, None, &mut found);
-    document.extra_tables = found.tables;
+    let mut tables = Vec::new();
+    let json = record_extras(node, fields, None, &mut tables);
+    document.extra_tables = tables;
     Extras(json.unwrap_or(Json::Null))
 }
 
-/// What the rules read of a form's own fields beyond their texts (which
-/// the contract's walk gives them): their indicator tables.
-#[derive(Default)]
-struct Found {
-    tables: Vec<ExtraTable>,
-}
-
+/// The form's own fields under `node` as JSON, each indicator table among
+/// them added to `tables` (their texts the contract's walk gives the rules).
 fn record_extras(
     node: &Node,
     fields: &[Field],
     project: Option<usize>,
-    found: &mut Found,
+    tables: &mut Vec<ExtraTable>,
 ) -> Option<Json> {
     let Value::Map(entries) = &node.value else {
         return None;
@@ -54,7 +49,7 @@ fn record_extras(
                 if *kind == Kind::Indicators
                     && let Some(table) = indicator_table(value)
                 {
-                    found.tables.push(ExtraTable {
+                    tables.push(ExtraTable {
                         project,
                         title: field.title.clone(),
                         table,
@@ -63,7 +58,7 @@ fn record_extras(
                 object.insert(key.name.clone(), plain(value));
             }
             (_, Kind::Record(children), _) => {
-                if let Some(inner) = record_extras(value, children, project, found) {
+                if let Some(inner) = record_extras(value, children, project, tables) {
                     object.insert(key.name.clone(), inner);
                 }
             }
@@ -73,7 +68,7 @@ fn record_extras(
                     .enumerate()
                     .map(|(i, item)| {
                         let project = project.or((key.name == "projects").then_some(i));
-                        record_extras(item, children, project, found)
+                        record_extras(item, children, project, tables)
                             .unwrap_or_else(|| Json::Object(Map::new()))
                     })
                     .collect();

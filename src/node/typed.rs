@@ -17,7 +17,7 @@ use crate::model::{LOCATED, LOCATED_FIELDS, Loc};
 
 /// The typed value of a tree.
 pub fn from_node<'de, T: de::Deserialize<'de>>(node: &'de Node) -> Result<T, ModelError> {
-    T::deserialize(NodeDeserializer(node))
+    T::deserialize(NodeDeserializer(node)).map_err(|e| e.at(node.loc))
 }
 
 /// A value the model's types refused, at the innermost place known.
@@ -78,10 +78,6 @@ impl<'de> NodeDeserializer<'de> {
             .parse()
             .map_err(|_| self.wrong(expected))
     }
-
-    fn placed<T>(&self, result: Result<T, ModelError>) -> Result<T, ModelError> {
-        result.map_err(|e| e.at(self.0.loc))
-    }
 }
 
 /// The numbers the model reads, each parsed from the text as written.
@@ -89,7 +85,7 @@ macro_rules! numbers {
     ($($method:ident $visit:ident $type:ty),* $(,)?) => {
         $(fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ModelError> {
             let number: $type = self.parsed(concat!("a whole number (", stringify!($type), ")"))?;
-            self.placed(visitor.$visit(number))
+            visitor.$visit(number)
         })*
     };
 }
@@ -98,13 +94,12 @@ impl<'de> Deserializer<'de> for NodeDeserializer<'de> {
     type Error = ModelError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ModelError> {
-        let result = match &self.0.value {
+        match &self.0.value {
             Value::Null => visitor.visit_unit(),
             Value::Scalar(text) => visitor.visit_borrowed_str(text),
             Value::List(items) => visitor.visit_seq(Items(items.iter())),
             Value::Map(entries) => visitor.visit_map(Entries::new(entries)),
-        };
-        self.placed(result)
+        }
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ModelError> {
@@ -113,7 +108,7 @@ impl<'de> Deserializer<'de> for NodeDeserializer<'de> {
             "false" | "False" | "FALSE" => false,
             _ => return Err(self.wrong("true or false")),
         };
-        self.placed(visitor.visit_bool(flag))
+        visitor.visit_bool(flag)
     }
 
     numbers! {
@@ -129,17 +124,17 @@ impl<'de> Deserializer<'de> for NodeDeserializer<'de> {
 
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ModelError> {
         let number = self.parsed("a number")?;
-        self.placed(visitor.visit_f32(number))
+        visitor.visit_f32(number)
     }
 
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ModelError> {
         let number = self.parsed("a number")?;
-        self.placed(visitor.visit_f64(number))
+        visitor.visit_f64(number)
     }
 
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ModelError> {
         let text = self.scalar("a piece of text")?;
-        self.placed(visitor.visit_borrowed_str(text))
+        visitor.visit_borrowed_str(text)
     }
 
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ModelError> {
@@ -156,14 +151,14 @@ impl<'de> Deserializer<'de> for NodeDeserializer<'de> {
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ModelError> {
         match self.0.value {
-            Value::Null => self.placed(visitor.visit_none()),
+            Value::Null => visitor.visit_none(),
             _ => visitor.visit_some(self),
         }
     }
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ModelError> {
         match self.0.value {
-            Value::Null => self.placed(visitor.visit_unit()),
+            Value::Null => visitor.visit_unit(),
             _ => Err(self.wrong("nothing")),
         }
     }
@@ -202,7 +197,7 @@ impl<'de> Deserializer<'de> for NodeDeserializer<'de> {
     ) -> Result<V::Value, ModelError> {
         let text = self.scalar("one of the listed words")?;
         let variant = BorrowedStrDeserializer::<ModelError>::new(text);
-        self.placed(visitor.visit_enum(variant))
+        visitor.visit_enum(variant)
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
@@ -221,6 +216,11 @@ impl<'de> Deserializer<'de> for NodeDeserializer<'de> {
         i128 u128 bytes byte_buf unit_struct tuple tuple_struct
     }
 }
+
+// An error is placed where it comes out: at the value a mapping's entry,
+// a list's item, a located value or the whole tree hands over (see `at`),
+// so that a refusal by the model's type after reading the text (an amount,
+// a date) has its place too.
 
 /// A mapping's entries, keys by name.
 struct Entries<'de> {
@@ -269,8 +269,7 @@ impl<'de> MapAccess<'de> for Entries<'de> {
     }
 }
 
-/// A list's items. A value is placed at its item even when the model's
-/// type refuses it after reading its text (an amount, a date).
+/// A list's items.
 struct Items<'de>(std::slice::Iter<'de, Node>);
 
 impl<'de> SeqAccess<'de> for Items<'de> {

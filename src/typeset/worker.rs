@@ -150,10 +150,10 @@ fn serve_documents(
         mark(None);
         done += 1;
         if result.is_err() || done % EVICT_EVERY == 0 {
-            let before = crate::cpu::process();
-            typst::comemo::evict(0);
-            if let Ok(typeset) = &mut result {
-                typeset.times.evict = crate::cpu::process().saturating_sub(before);
+            let evict = || typst::comemo::evict(0);
+            match &mut result {
+                Ok(typeset) => super::timed(&mut typeset.times.evict, evict),
+                Err(_) => evict(),
             }
         }
         write_answer(&mut output, result)?;

@@ -1169,20 +1169,16 @@ fn scalar(kind: &Kind, text: &str, at: CellRef) -> Result<Tree, String> {
                     .collect(),
             ));
         }
-        Kind::Text | Kind::Value => return Ok(Tree::Text(text.to_owned(), Some(at))),
         Kind::Money(_) => ungrouped(trimmed),
-        kind if kind.is_scalar() => trimmed.to_owned(),
+        Kind::Unit | Kind::Date | Kind::Period | Kind::Year | Kind::Choice(_) => trimmed.to_owned(),
         _ => return Ok(Tree::Text(text.to_owned(), Some(at))),
     };
     kind.read(&value).map_err(|bad| match bad {
         BadValue::Malformed { message, .. } => message,
         BadValue::NotThisKind => format!("“{text}” is not {}", kind.describe()),
-        BadValue::NotAnOption => match kind {
-            Kind::Choice(options) => {
-                format!("“{text}” is not one of the choices: {}", options.join("、"))
-            }
-            _ => format!("“{text}” is not one of the choices"),
-        },
+        BadValue::NotAnOption(options) => {
+            format!("“{text}” is not one of the choices: {}", options.join("、"))
+        }
     })?;
     Ok(match kind {
         Kind::Year => Tree::Plain(value, Some(at)),
