@@ -429,13 +429,14 @@ fn print_waived(found: &[Diagnostic]) -> Result<()> {
 fn print_timings(summary: &Summary) -> Result<()> {
     let (typst, rest) = summary.times();
     say!(
-        "timings (CPU s, all workers): typst compile {:.2} (paged {:.2}, html {:.2}), pdf export {:.2}, html export {:.2}, memo eviction {:.2}, rest {:.2}",
+        "timings (CPU s, all workers): typst compile {:.2} (paged {:.2}, html {:.2}), pdf export {:.2}, html export {:.2}, memo eviction {:.2}, worker start-up {:.2}, rest {:.2}",
         (typst.compile_paged + typst.compile_html).as_secs_f64(),
         typst.compile_paged.as_secs_f64(),
         typst.compile_html.as_secs_f64(),
         typst.export_pdf.as_secs_f64(),
         typst.export_html.as_secs_f64(),
         typst.evict.as_secs_f64(),
+        typst.start_up.as_secs_f64(),
         rest.as_secs_f64(),
     )?;
     Ok(())

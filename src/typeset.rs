@@ -107,16 +107,21 @@ pub struct PhaseTimes {
     pub compile_html: Duration,
     pub export_pdf: Duration,
     pub export_html: Duration,
-    /// Typst's memoized results dropped after the document (a worker does
-    /// it every few documents, to keep its memory flat).
+    /// Typst's memoized results dropped between a long document's two
+    /// compilations (see [`LONG_DOCUMENT`]).
     pub evict: Duration,
+    /// The worker process's start (its fonts loaded), with the first
+    /// document it typesets: a worker serves a few documents and is
+    /// replaced (see [`worker::RETIRE_AFTER`]).
+    pub start_up: Duration,
     /// The typesetter's own work on the document, outside Typst: the
     /// glyph check, the web page's pass for readers.
     pub outside: Duration,
 }
 
 impl PhaseTimes {
-    /// Typst's share: everything but [`PhaseTimes::outside`].
+    /// Typst's share of the document: everything but
+    /// [`PhaseTimes::outside`] and a worker's [`PhaseTimes::start_up`].
     pub fn typst(&self) -> Duration {
         self.compile_paged + self.compile_html + self.export_pdf + self.export_html + self.evict
     }
@@ -129,6 +134,7 @@ impl std::ops::AddAssign for PhaseTimes {
         self.export_pdf += other.export_pdf;
         self.export_html += other.export_html;
         self.evict += other.evict;
+        self.start_up += other.start_up;
         self.outside += other.outside;
     }
 }
@@ -248,7 +254,7 @@ impl Typesetter {
         // the peak is one compilation's, not both's.
         drop(paged);
         if pages >= LONG_DOCUMENT {
-            typst::comemo::evict(0);
+            timed(&mut times.evict, || typst::comemo::evict(0));
         }
         let html_doc = timed(&mut times.compile_html, || {
             typst::compile::<HtmlDocument>(&web_world)

@@ -80,6 +80,58 @@ fn a_saved_data_file_is_rebuilt_alone_and_an_error_is_shown_at_its_line() {
     );
 }
 
+/// A worker clears its caches after every few documents it serves (see
+/// `RETIRE_AFTER`); a watch session goes on past that, each save rebuilt
+/// with what it says.
+#[test]
+fn a_watch_session_rebuilds_every_save_past_a_worker_s_cache_clearing() {
+    let data = scratch("watch-many");
+    let file = data.join("example.yaml");
+    std::fs::copy(root().join("data/2023/example-office.yaml"), &file).unwrap();
+    let out = scratch("watch-many-out");
+    let project = Project {
+        data: data.clone(),
+        templates: None,
+        font_dirs: vec![],
+    };
+    let options = BuildOptions {
+        out: out.clone(),
+        jobs: 1,
+        worker: PathBuf::from(env!("CARGO_BIN_EXE_jixiao")),
+        holder: "the watch test".to_owned(),
+        ..BuildOptions::default()
+    };
+    let original = std::fs::read_to_string(&file).unwrap();
+    let title = |n: usize| format!("某市某局2023年度预算绩效目标（第{n}稿）");
+    let saves = 9;
+    let builds = RefCell::new(0);
+    let mut on_build = |summary: &Summary| {
+        let mut builds = builds.borrow_mut();
+        if *builds > 0 {
+            assert!(summary.succeeded(), "save {}", *builds);
+            let page = std::fs::read_to_string(out.join("example.html")).unwrap();
+            assert!(page.contains(&title(*builds)), "save {}", *builds);
+        }
+        *builds += 1;
+        if *builds <= saves {
+            let text = original.replace(
+                "title: 某市某局2023年度预算绩效目标",
+                &format!("title: {}", title(*builds)),
+            );
+            std::fs::write(&file, text).unwrap();
+        }
+    };
+    watch(
+        &project,
+        &options,
+        &mut on_build,
+        &mut |e| panic!("{e:#}"),
+        &|| *builds.borrow() <= saves,
+    )
+    .unwrap();
+    assert_eq!(builds.into_inner(), saves + 1);
+}
+
 /// One GET on the preview server, as a browser would send it.
 fn get(port: u16, path: &str) -> String {
     use std::io::{Read, Write};
