@@ -217,6 +217,7 @@ pub fn rule(code: &str) -> Option<&'static Rule> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diag::Code;
 
     /// The tests where each code must be shown to be reported: the rule
     /// families' (which also show it not firing on a correct document), the
@@ -255,7 +256,7 @@ mod tests {
         let readme = include_str!("../README.md");
         for rule in RULES {
             assert!(
-                readme.contains(&format!("`{}`", rule.code)),
+                readme.contains(&Code(rule.code).to_string()),
                 "README.md lacks {}",
                 rule.code
             );

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::check::Forms;
 use crate::contract::{json_schema, schema_file, skeleton};
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Quote};
 use crate::load::data_files;
 use crate::pipeline::{Input, Project, Session, setup_failed};
 use crate::publish::plan;
@@ -134,8 +134,9 @@ pub fn new_data_file(
 fn known<'f>(forms: &'f Forms, name: &str) -> anyhow::Result<&'f crate::contract::Contract> {
     forms.get(name).ok_or_else(|| {
         anyhow::anyhow!(
-            "there is no form “{name}”; the forms are: {}",
-            forms.names().join(", ")
+            "there is no form {name}; the forms are: {}",
+            forms.names().join(", "),
+            name = Quote(&name)
         )
     })
 }

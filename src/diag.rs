@@ -35,15 +35,16 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    /// A finding of `rule`, at its severity; a long value the message
-    /// quotes is shortened (see [`excerpt`]).
+    /// A finding of `rule`, at its severity. The message quotes values
+    /// through [`Quote`] and [`Code`], and another program's words through
+    /// [`foreign`], so that no value drowns it.
     pub fn new(rule: &'static Rule, file: &Path, loc: Loc, message: impl Into<String>) -> Self {
         Self {
             file: file.to_owned(),
             loc,
             severity: rule.severity,
             code: Cow::Borrowed(rule.code),
-            message: shorten_quotes(&message.into()),
+            message: message.into(),
             hint: None,
             waiver: None,
             subjects: Vec::new(),
@@ -91,37 +92,47 @@ const QUOTE_CHARS: usize = 40;
 /// A value as a message quotes it: whole when short, its start and “…” when
 /// long, so that a 10,000-character value does not drown the message.
 pub fn excerpt(text: &str) -> Cow<'_, str> {
-    match text.char_indices().nth(QUOTE_CHARS) {
+    cut(text, QUOTE_CHARS)
+}
+
+/// `text`'s first `chars` characters and “…”, or `text` when no longer.
+fn cut(text: &str, chars: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(chars) {
         None => Cow::Borrowed(text),
         Some((end, _)) => Cow::Owned(format!("{}…", &text[..end])),
     }
 }
 
-/// The quotation marks messages put around values: “…”, `…` and "…".
-const QUOTES: [(char, char); 3] = [('“', '”'), ('`', '`'), ('"', '"')];
+/// A value a message quotes, as “…”: a data file's text, a name, a
+/// character. Any of them may be a 10,000-character paragraph; the message
+/// shows its [`excerpt`].
+pub struct Quote<T>(pub T);
 
-/// A message with every value it quotes shortened to its [`excerpt`]: the
-/// rules, serde and Typst all quote the offending text, and any of it may be
-/// a 10,000-character paragraph.
-fn shorten_quotes(message: &str) -> String {
-    let mut out = String::with_capacity(message.len().min(1024));
-    let mut rest = message;
-    while let Some((start, open, close)) = QUOTES
-        .iter()
-        .filter_map(|&(open, close)| Some((rest.find(open)?, open, close)))
-        .min_by_key(|&(start, ..)| start)
-    {
-        let inner_start = start + open.len_utf8();
-        let Some(length) = rest[inner_start..].find(close) else {
-            break;
-        };
-        out.push_str(&rest[..inner_start]);
-        out.push_str(&excerpt(&rest[inner_start..inner_start + length]));
-        out.push(close);
-        rest = &rest[inner_start + length + close.len_utf8()..];
+impl<T: fmt::Display> fmt::Display for Quote<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "“{}”", excerpt(&self.0.to_string()))
     }
-    out.push_str(rest);
-    out
+}
+
+/// A key, path or code a message quotes as `…` (a data file's key is as
+/// long as its writer made it): its [`excerpt`].
+pub struct Code<T>(pub T);
+
+impl<T: fmt::Display> fmt::Display for Code<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`", excerpt(&self.0.to_string()))
+    }
+}
+
+/// The longest message of another program (Typst, the template engine,
+/// the YAML parser) a finding shows whole.
+const FOREIGN_CHARS: usize = 300;
+
+/// Another program's message, for a finding: cut whole at
+/// [`FOREIGN_CHARS`], since it may quote a value of any length and its
+/// words are not jixiao's to take apart.
+pub fn foreign(message: &str) -> Cow<'_, str> {
+    cut(message, FOREIGN_CHARS)
 }
 
 /// The machine-readable shape of a finding: `{file, line, column, severity, code, message}`.
@@ -284,15 +295,104 @@ mod tests {
     #[test]
     fn every_quoted_value_of_a_message_is_shortened() {
         let long = "长".repeat(10_000);
-        let d = Diagnostic::new(
-            BLANK_TEXT,
-            Path::new("x.yaml"),
-            Loc::new(1, 1),
-            format!("“{long}”不是“短”; `{long}` and \"{long}\""),
+        let message = format!(
+            "{}不是{}; {} and {}",
+            Quote(&long),
+            Quote("短"),
+            Code(&long),
+            Quote('x')
         );
-        assert!(d.message.chars().count() < 200, "{}", d.message);
-        assert!(d.message.contains("”不是“短”; `"));
-        assert_eq!(shorten_quotes("no “closing"), "no “closing");
+        assert!(message.chars().count() < 200, "{message}");
+        assert!(message.contains("…”不是“短”; `长"), "{message}");
+        assert!(message.ends_with("…` and “x”"), "{message}");
+    }
+
+    #[test]
+    fn another_program_s_long_message_is_cut_whole() {
+        let long = format!("expected length, found \"{}\"", "长".repeat(10_000));
+        let cut = foreign(&long);
+        assert_eq!(cut.chars().count(), FOREIGN_CHARS + 1);
+        assert!(cut.starts_with("expected length, found \"长") && cut.ends_with('…'));
+        assert_eq!(foreign("unknown variable: x"), "unknown variable: x");
+    }
+
+    /// Messages quote values through [`Quote`] and [`Code`], never by
+    /// hand: a value quoted by hand is shown whole, however long, and the
+    /// only way to shorten it again would be to read the message's words.
+    #[test]
+    fn no_message_quotes_a_value_by_hand() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut found = Vec::new();
+        for entry in walkdir::WalkDir::new(&src)
+            .into_iter()
+            .filter_map(Result::ok)
+        {
+            let path = entry.path();
+            if path.extension().is_none_or(|e| e != "rs") || path.ends_with("diag.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(path).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                if quotes_by_hand(line) {
+                    found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                }
+            }
+        }
+        assert!(
+            found.is_empty(),
+            "quote through diag::Quote or diag::Code:\n{}",
+            found.join("\n")
+        );
+    }
+
+    /// Whether a line puts a format argument between quotation marks.
+    fn quotes_by_hand(line: &str) -> bool {
+        line.contains("“{")
+            || line.contains("}”")
+            || line.split('`').skip(1).step_by(2).any(has_placeholder)
+    }
+
+    /// Whether `text` holds a format placeholder: `{}`, `{name}`, `{0:?}`,
+    /// not an escaped `{{` or a template tag's `{% %}`.
+    fn has_placeholder(text: &str) -> bool {
+        let mut rest = text;
+        while let Some(open) = rest.find('{') {
+            rest = &rest[open + 1..];
+            if let Some(escaped) = rest.strip_prefix('{') {
+                rest = escaped;
+                continue;
+            }
+            let Some(close) = rest.find('}') else {
+                return false;
+            };
+            let (name, spec) = rest[..close]
+                .split_once(':')
+                .unwrap_or((&rest[..close], ""));
+            let is_name = name
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '.');
+            if is_name && spec.chars().all(|c| "?#0123456789.<>^+-xXeEbo".contains(c)) {
+                return true;
+            }
+            rest = &rest[close + 1..];
+        }
+        false
+    }
+
+    #[test]
+    fn a_value_quoted_by_hand_is_told_from_one_quoted_by_type() {
+        assert!(quotes_by_hand(r#"format!("指标“{name}”重复")"#));
+        assert!(quotes_by_hand(r#"format!("unknown key `{here}`")"#));
+        assert!(quotes_by_hand(r#"format!("`{}` is missing", x)"#));
+        assert!(!quotes_by_hand(r#"format!("指标{}重复", Quote(name))"#));
+        assert!(!quotes_by_hand(
+            r#"format!("add `kinds:` to {}", Code(key))"#
+        ));
+        assert!(quotes_by_hand(r#"format!("`{key}: {option}`")"#));
+        assert!(!quotes_by_hand(
+            "/// `{{ value }}` and `{% if %}` in a template"
+        ));
+        assert!(!quotes_by_hand("\"e.g. `{role: target, required: true}`\""));
     }
 
     #[test]

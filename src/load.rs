@@ -16,7 +16,7 @@ use crate::codes::{
     UNREADABLE, WRONG_TYPE, YAML_SYNTAX,
 };
 use crate::contract::{Extras, Forms, Printed, Validation, any_form, extras, validate};
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, foreign};
 use crate::model::{Document, Loc};
 use crate::node::{ModelError, Node, from_node};
 
@@ -334,7 +334,7 @@ fn yaml_diagnostic(path: &Path, error: &serde_saphyr::Error) -> Diagnostic {
     use serde_saphyr::Error as E;
     let loc = error.location().map(Loc::from).unwrap_or_default();
     let error = innermost(error);
-    let message = plain_message(error);
+    let message = foreign(&plain_message(error)).into_owned();
     let fail = |rule, message: String| Diagnostic::new(rule, path, loc, message);
     match error {
         E::DuplicateMappingKey { .. } => fail(DUPLICATE_KEY, message)
@@ -396,7 +396,7 @@ fn limit_message(breach: &serde_saphyr::budget::BudgetBreach) -> String {
 /// does not know yet, said at its place.
 fn model_diagnostic(path: &Path, node: &Node, error: ModelError) -> Diagnostic {
     let loc = error.loc.unwrap_or(node.loc);
-    Diagnostic::new(WRONG_TYPE, path, loc, error.message)
+    Diagnostic::new(WRONG_TYPE, path, loc, foreign(&error.message))
 }
 
 /// The parser's own words for what is wrong, without its place (shown on its

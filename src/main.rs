@@ -357,7 +357,7 @@ fn source_date(seconds: i64) -> Result<Date> {
 fn holder(out: &std::path::Path) -> String {
     let args: Vec<String> = std::env::args().collect();
     format!(
-        "process {}, `{}`, writing {}",
+        "process {} ({}), writing {}",
         std::process::id(),
         args.join(" "),
         out.display()

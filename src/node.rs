@@ -10,6 +10,7 @@
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Spanned, Tagged};
 
+use crate::diag::Code;
 use crate::model::Loc;
 
 mod typed;
@@ -76,7 +77,7 @@ pub enum ParseError {
     /// `!!str`): its text may not be what the tag makes of it, so what a
     /// reviewer reads and what is printed could differ; a disclosure needs
     /// none.
-    #[error("the tag `{tag}` is not allowed: a data file writes its values as plain text")]
+    #[error("the tag {} is not allowed: a data file writes its values as plain text", Code(.tag))]
     Tag { tag: String, loc: Loc },
 }
 

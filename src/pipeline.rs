@@ -18,7 +18,7 @@ use crate::check::{
 };
 use crate::codes::{FORM_FILE, MISSING_GLYPH, SETUP};
 use crate::contract::{ContractError, view};
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Quote};
 use crate::load::{Source, load_source, parse_bytes, read};
 use crate::model::Loc;
 use crate::render::{Page, Renderer};
@@ -264,8 +264,9 @@ fn missing_glyphs(loaded: &Loaded, coverage: &Coverage) -> Vec<Diagnostic> {
             .filter(|&c| !draws_nothing(c) && !coverage.has(c));
         for c in missing.filter(|&c| seen.insert(c)) {
             let message = format!(
-                "no installed font has a glyph for “{c}” (U+{:04X}): it would print as a blank box",
-                c as u32
+                "no installed font has a glyph for {c} (U+{:04X}): it would print as a blank box",
+                c as u32,
+                c = Quote(&c)
             );
             let text = String::from_utf8_lossy(&loaded.input.bytes);
             let loc = place_of(&text, printed.loc, c);

@@ -20,6 +20,7 @@ use minijinja::value::{Serde, ValueKind};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior, Value};
 
 use crate::contract::{Contract, Forms, samples, view};
+use crate::diag::{Quote, foreign};
 use crate::templates::TemplateStore;
 
 /// Bounds template work, so that a template loop cannot hang a batch.
@@ -284,8 +285,8 @@ impl Renderer {
             let view = view(&parsed.document, &parsed.extras, Some(contract));
             self.render(&contract.name, &view, &page).map_err(|mut e| {
                 e.message = format!(
-                    "{} (the template of the form “{}” fails on a document its contract allows, the sample with {}: does it read a field form.yaml does not declare, or one that may be empty?)",
-                    e.message, contract.name, sample.name
+                    "{} (the template of the form {} fails on a document its contract allows, the sample with {}: does it read a field form.yaml does not declare, or one that may be empty?)",
+                    e.message, Quote(&contract.name), sample.name
                 );
                 e
             })?;
@@ -304,7 +305,7 @@ fn located(template: &str, error: &Error) -> RenderError {
     RenderError {
         template: error.name().unwrap_or(template).to_owned(),
         line: error.line().unwrap_or(0) as u32,
-        message,
+        message: foreign(&message).into_owned(),
     }
 }
 

@@ -29,6 +29,7 @@ pub use fonts::{MissingRole, RoleCandidates};
 use world::{DocWorld, Served, Shared, file_id};
 pub use world::{FONTS_JSON, MAIN};
 
+use crate::diag::Quote;
 use crate::templates::TemplateStore;
 
 /// The file in the templates folder that lists the font families of each role.
@@ -43,7 +44,7 @@ pub enum SetupError {
     BadFontRoles(String),
     #[error(transparent)]
     MissingRole(#[from] MissingRole),
-    #[error("the template path “{0}” cannot be served to Typst")]
+    #[error("the template path {} cannot be served to Typst", Quote(.0))]
     BadPath(String),
 }
 
@@ -392,7 +393,11 @@ fn missing_glyphs(document: &PagedDocument) -> Option<Vec<Problem>> {
         missing
             .into_iter()
             .map(|c| {
-                let message = format!("no font has a glyph for “{c}” (U+{:04X})", c as u32);
+                let message = format!(
+                    "no font has a glyph for {c} (U+{:04X})",
+                    c as u32,
+                    c = Quote(&c)
+                );
                 Problem::unplaced(ProblemKind::MissingGlyph(c), message)
             })
             .collect()

@@ -16,7 +16,7 @@ use crate::codes::{
     MEANINGLESS_INDICATOR, SAME_VALUE_EVERYWHERE, TIMELINESS_NO_TIME, UNMEASURABLE_GOAL,
 };
 use crate::contract::Measure;
-use crate::diag::excerpt;
+use crate::diag::Quote;
 use crate::model::{
     Document, IndicatorTable, IndicatorValue, Loc, Located, Op, Project, Shape, Text, Unit,
 };
@@ -76,7 +76,7 @@ fn meaningless(scope: Scope, table: &IndicatorTable, findings: &mut Findings) {
                 .add(
                     MEANINGLESS_INDICATOR,
                     indicator.name.loc,
-                    format!("三级指标“{name}”{why}，没有说明衡量什么"),
+                    format!("三级指标{name}{why}，没有说明衡量什么", name = Quote(&name)),
                 )
                 .hint("name the concrete output or effect measured, e.g. 培训人次, 验收合格率, 群众满意度")
                 .about(name)
@@ -120,7 +120,7 @@ fn same_everywhere(scope: Scope, table: &IndicatorTable, findings: &mut Findings
                 .add(
                     SAME_VALUE_EVERYWHERE,
                     first.loc,
-                    format!("指标表“{}”列的{}个指标值都是“{value}”", table.columns[column].value, values.len()),
+                    format!("指标表{}列的{}个指标值都是{value}", Quote(&table.columns[column].value), values.len(), value = Quote(&value)),
                 )
                 .hint("set each indicator's own target: a count in its unit, a rate in %, a date for timeliness")
                 .about(value)
@@ -159,7 +159,7 @@ fn timeliness(scope: Scope, table: &IndicatorTable, findings: &mut Findings) {
                 .add(
                     TIMELINESS_NO_TIME,
                     value.loc,
-                    format!("时效指标“{name}”的指标值“{text}”没有写明时间、期限或期间"),
+                    format!("时效指标{name}的指标值{text}没有写明时间、期限或期间", text = Quote(&text), name = Quote(&name)),
                 )
                 .hint("write when: 2023年12月底前, ≤30个工作日, 及时; or a rate of it, 按时完成率 ≥95%")
                 .about(text)
@@ -210,11 +210,11 @@ fn cost_above_funds(project: &Project, own: &[&IndicatorTable], findings: &mut F
                             COST_ABOVE_FUNDS,
                             value.loc,
                             format!(
-                                "成本指标“{name}”的“{}”超过项目“{}”的资金总额{}{}",
-                                value.value,
-                                project.name.value,
+                                "成本指标{name}的{}超过项目{}的资金总额{}{}",
+                                Quote(&value.value),
+                                Quote(&project.name.value),
                                 funds.total.value,
-                                Unit::as_str(unit)
+                                Unit::as_str(unit), name = Quote(&name)
                             ),
                         )
                         .hint("a cost cap is at most the project's funds, in the same unit: is the unit (元/万元) right?")
@@ -298,9 +298,10 @@ fn goal_against_indicators(project: &Project, findings: &mut Findings) {
                     GOAL_CONTRADICTS_INDICATOR,
                     value.loc,
                     format!(
-                        "年度目标写的是{said}{unit}（“{}”），数量指标“{name}”却是“{}”",
-                        excerpt(&goal.value),
-                        value.value
+                        "年度目标写的是{said}{unit}（{}），数量指标{name}却是{}",
+                        Quote(&goal.value),
+                        Quote(&value.value),
+                        name = Quote(&name)
                     ),
                 )
                 .hint(
@@ -320,7 +321,7 @@ fn unmeasurable(project: &Project, goal: &Text, findings: &mut Findings) {
         return;
     }
     findings
-        .add(UNMEASURABLE_GOAL, goal.loc, format!("目标“{}”没有可衡量的内容", excerpt(text)))
+        .add(UNMEASURABLE_GOAL, goal.loc, format!("目标{}没有可衡量的内容", Quote(text)))
         .hint("say what will be done by when, in numbers: 新建供水工程12处，受益1.8万人，2023年12月底前完工")
         .about(text)
         .about(project.name.value.as_str());
@@ -376,7 +377,7 @@ fn copied(document: &Document, findings: &mut Findings) {
                 .add(
                     COPIED_TABLE,
                     at,
-                    format!("项目“{}”的指标表与项目“{}”的完全相同", project.name.value, first.name.value),
+                    format!("项目{}的指标表与项目{}的完全相同", Quote(&project.name.value), Quote(&first.name.value)),
                 )
                 .hint("each project's targets are its own: set the indicators this project will deliver")
                 .about(project.name.value.as_str());
@@ -393,7 +394,7 @@ fn copied(document: &Document, findings: &mut Findings) {
                 .add(
                     LONG_TERM_EQUALS_ANNUAL,
                     at,
-                    format!("项目“{}”的{}与年度指标表完全相同", project.name.value, extra.title),
+                    format!("项目{}的{}与年度指标表完全相同", Quote(&project.name.value), extra.title),
                 )
                 .hint("the whole period's targets are larger than one year's: set them for the whole period")
                 .about(extra.title.as_str())

@@ -13,6 +13,7 @@ use super::Mark;
 use super::content::rows;
 use super::{Findings, Previous, Scope};
 use crate::codes::{COPIED_FROM_LAST_YEAR, LOWERED_TARGET};
+use crate::diag::Quote;
 use crate::model::{Document, IndicatorTable, Op, Quantity};
 
 /// Where the previous year's data file of `path` would be: the same path
@@ -103,11 +104,11 @@ fn compare(
                         LOWERED_TARGET,
                         value.loc,
                         format!(
-                            "指标“{name}”的目标“{}”低于上一年度的“{}”（{}:{}）",
-                            value.value,
-                            old.value,
+                            "指标{name}的目标{}低于上一年度的{}（{}:{}）",
+                            Quote(&value.value),
+                            Quote(&old.value),
                             path.display(),
-                            old.loc.line
+                            old.loc.line, name = Quote(&name)
                         ),
                     )
                     .hint("a target lower than last year's needs a reason; keep or raise it, or waive with the reason")
@@ -131,7 +132,7 @@ fn lowered(now: &Quantity, then: &Quantity) -> bool {
 fn describe(scope: Scope) -> String {
     match scope {
         Scope::Department => "部门整体支出".to_owned(),
-        Scope::Project(name) => format!("项目“{name}”"),
+        Scope::Project(name) => format!("项目{name}", name = Quote(&name)),
     }
 }
 

@@ -6,6 +6,7 @@ use super::Mark;
 use super::{DEPARTMENT, Findings, Rule};
 use crate::codes::{BUDGET_SUM, FUNDS_SUM, PROJECTS_SUM};
 use crate::contract::Contract;
+use crate::diag::Quote;
 use crate::model::{Budget, Document, Located, Money, Project, Unit};
 
 pub(super) fn check(document: &Document, form: Option<&Contract>, findings: &mut Findings) {
@@ -88,8 +89,9 @@ fn funds(project: &Project, declared: Declared, findings: &mut Findings) {
         let parts = sum([Some(fiscal), funds.other.as_ref()].into_iter().flatten());
         must_add_up(findings, FUNDS_SUM, &funds.total, parts, name, || {
             format!(
-                "项目“{name}”资金总额{}不等于财政资金与其他资金之和{parts}",
-                funds.total.value
+                "项目{name}资金总额{}不等于财政资金与其他资金之和{parts}",
+                funds.total.value,
+                name = Quote(&name)
             )
         });
     }
@@ -97,8 +99,9 @@ fn funds(project: &Project, declared: Declared, findings: &mut Findings) {
         let parts = sum([&annual.appropriation, &annual.carryover, &annual.other]);
         must_add_up(findings, FUNDS_SUM, &annual.total, parts, name, || {
             format!(
-                "项目“{name}”年度资金申请总额{}不等于当年财政拨款、上年结转和其他资金之和{parts}",
-                annual.total.value
+                "项目{name}年度资金申请总额{}不等于当年财政拨款、上年结转和其他资金之和{parts}",
+                annual.total.value,
+                name = Quote(&name)
             )
         });
     }

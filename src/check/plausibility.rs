@@ -11,7 +11,7 @@ use crate::codes::{
     UNKNOWN_UNIT,
 };
 use crate::contract::Measure;
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Quote};
 use crate::model::{Document, IndicatorValue, Located, Op, Quantity, Shape};
 
 const MONEY_UNITS: &[&str] = &["元", "万元", "亿元"];
@@ -118,9 +118,9 @@ fn check_value(subject: &Subject, findings: &mut Findings) {
                 subject,
                 COST_NOT_AMOUNT,
                 format!(
-                    "成本指标“{}”的指标值“{}”不是金额或比率",
-                    subject.name,
-                    text(subject)
+                    "成本指标{}的指标值{}不是金额或比率",
+                    Quote(&subject.name),
+                    Quote(&text(subject))
                 ),
             );
         }
@@ -158,9 +158,15 @@ fn spelling(subject: &Subject, findings: &mut Findings) {
     ];
     if let Some((written, usual)) = variants.iter().find(|(w, _)| value.contains(w)) {
         let suggestion = value.replace(written, usual);
-        let message = format!("指标值“{value}”中的“{written}”宜写作“{usual}”");
+        let message = format!(
+            "指标值{value}中的{written}宜写作{usual}",
+            usual = Quote(&usual),
+            written = Quote(&written),
+            value = Quote(&value)
+        );
         report(findings, subject, OPERATOR_SPELLING, message).hint(format!(
-            "write “{suggestion}” (the data file is never changed by jixiao)"
+            "write {suggestion} (the data file is never changed by jixiao)",
+            suggestion = Quote(&suggestion)
         ));
     }
 }
@@ -175,7 +181,11 @@ fn unit(subject: &Subject, quantity: &Quantity, findings: &mut Findings) {
                 findings,
                 subject,
                 RATE_UNIT,
-                format!("比率类指标“{name}”的指标值“{value}”不是百分比"),
+                format!(
+                    "比率类指标{name}的指标值{value}不是百分比",
+                    value = Quote(&value),
+                    name = Quote(&name)
+                ),
             );
             return;
         }
@@ -184,7 +194,11 @@ fn unit(subject: &Subject, quantity: &Quantity, findings: &mut Findings) {
                 findings,
                 subject,
                 COUNT_UNIT,
-                format!("数量类指标“{name}”的指标值“{value}”应以计数单位表示"),
+                format!(
+                    "数量类指标{name}的指标值{value}应以计数单位表示",
+                    value = Quote(&value),
+                    name = Quote(&name)
+                ),
             );
             return;
         }
@@ -193,7 +207,11 @@ fn unit(subject: &Subject, quantity: &Quantity, findings: &mut Findings) {
                 findings,
                 subject,
                 AMOUNT_UNIT,
-                format!("金额类指标“{name}”的指标值“{value}”不是以元或万元表示"),
+                format!(
+                    "金额类指标{name}的指标值{value}不是以元或万元表示",
+                    value = Quote(&value),
+                    name = Quote(&name)
+                ),
             );
             return;
         }
@@ -205,24 +223,40 @@ fn unit(subject: &Subject, quantity: &Quantity, findings: &mut Findings) {
             findings,
             subject,
             BARE_NUMBER,
-            format!("指标“{name}”的指标值“{value}”只有数字，没有计量单位"),
+            format!(
+                "指标{name}的指标值{value}只有数字，没有计量单位",
+                value = Quote(&value),
+                name = Quote(&name)
+            ),
         )
         .hint(format!(
-            "write what is counted or measured, e.g. “{value}次”, “{value}%”, “{value}万元”"
+            "write what is counted or measured, e.g. {}, {}, {}",
+            Quote(format!("{value}次")),
+            Quote(format!("{value}%")),
+            Quote(format!("{value}万元"))
         ));
     } else if unit.is_empty() {
         report(
             findings,
             subject,
             MISSING_UNIT,
-            format!("指标“{name}”的指标值“{value}”没有计量单位"),
+            format!(
+                "指标{name}的指标值{value}没有计量单位",
+                value = Quote(&value),
+                name = Quote(&name)
+            ),
         );
     } else if !units::KNOWN.contains(&unit) && !is_money {
         report(
             findings,
             subject,
             UNKNOWN_UNIT,
-            format!("指标“{name}”的指标值“{value}”的单位“{unit}”不常见"),
+            format!(
+                "指标{name}的指标值{value}的单位{unit}不常见",
+                unit = Quote(&unit),
+                value = Quote(&value),
+                name = Quote(&name)
+            ),
         );
     }
 }
@@ -237,7 +271,11 @@ fn range(subject: &Subject, quantity: &Quantity, findings: &mut Findings) {
             findings,
             subject,
             CANNOT_FAIL,
-            format!("指标“{name}”的目标“{value}”必然达成"),
+            format!(
+                "指标{name}的目标{value}必然达成",
+                value = Quote(&value),
+                name = Quote(&name)
+            ),
         );
     }
     let kind = kind_of(name);
@@ -250,7 +288,7 @@ fn range(subject: &Subject, quantity: &Quantity, findings: &mut Findings) {
                 subject,
                 SATISFACTION_RANGE,
                 format!(
-                    "满意度指标“{name}”的目标“{value}”不是{SATISFACTION_FLOOR}%–100%之间的下限"
+                    "满意度指标{name}的目标{value}不是{SATISFACTION_FLOOR}%–100%之间的下限", value = Quote(&value), name = Quote(&name)
                 ),
             )
             .hint("a satisfaction target is a floor below 100%, e.g. ≥90%: a survey never finds everyone satisfied");
@@ -263,10 +301,18 @@ fn range(subject: &Subject, quantity: &Quantity, findings: &mut Findings) {
                 findings,
                 subject,
                 CANNOT_BE_MET,
-                format!("比率“{name}”的目标“{value}”超过100%"),
+                format!(
+                    "比率{name}的目标{value}超过100%",
+                    value = Quote(&value),
+                    name = Quote(&name)
+                ),
             );
         } else if quantity.number == hundred && quantity.op == Op::AtLeast {
-            let message = format!("比率“{name}”的目标“{value}”只能等于100%");
+            let message = format!(
+                "比率{name}的目标{value}只能等于100%",
+                value = Quote(&value),
+                name = Quote(&name)
+            );
             report(findings, subject, RATE_AT_LEAST_100, message).hint("write =100%");
         }
     }
@@ -276,7 +322,11 @@ fn cost(subject: &Subject, quantity: &Quantity, findings: &mut Findings) {
     let (name, value) = (subject.name, text(subject));
     let is_money = is_money(&quantity.unit);
     if is_money && matches!(quantity.op, Op::AtLeast | Op::Above) {
-        let message = format!("成本指标“{name}”的目标“{value}”是下限，成本应设上限");
+        let message = format!(
+            "成本指标{name}的目标{value}是下限，成本应设上限",
+            value = Quote(&value),
+            name = Quote(&name)
+        );
         report(findings, subject, COST_NOT_CAPPED, message)
             .hint("a cost target caps spending: ≤ or <");
     } else if !is_money && quantity.unit != "%" {
@@ -284,7 +334,11 @@ fn cost(subject: &Subject, quantity: &Quantity, findings: &mut Findings) {
             findings,
             subject,
             COST_NOT_AMOUNT,
-            format!("成本指标“{name}”的指标值“{value}”不是金额或比率"),
+            format!(
+                "成本指标{name}的指标值{value}不是金额或比率",
+                value = Quote(&value),
+                name = Quote(&name)
+            ),
         );
     }
 }

@@ -9,8 +9,7 @@ use crate::codes::{
     DOCUMENT_NUMBER, NAMED_AFTER_CATEGORY, PLACEHOLDER, REPEATED_INDICATOR, STRAY_PUNCTUATION,
     UNBALANCED_PUNCTUATION,
 };
-use crate::diag::Diagnostic;
-use crate::diag::excerpt;
+use crate::diag::{Diagnostic, Quote};
 use crate::model::{Document, Loc};
 
 pub(super) fn check(document: &Document, findings: &mut Findings) {
@@ -36,7 +35,7 @@ fn indicators(document: &Document, findings: &mut Findings) {
                     .add(
                         REPEATED_INDICATOR,
                         indicator.name.loc,
-                        format!("三级指标“{name}”在同一张表中重复出现"),
+                        format!("三级指标{name}在同一张表中重复出现", name = Quote(&name)),
                     )
                     .about(name)
                     .about(scope.name());
@@ -49,7 +48,10 @@ fn indicators(document: &Document, findings: &mut Findings) {
                     .add(
                         NAMED_AFTER_CATEGORY,
                         indicator.name.loc,
-                        format!("三级指标“{name}”只重复了其上级指标的名称"),
+                        format!(
+                            "三级指标{name}只重复了其上级指标的名称",
+                            name = Quote(&name)
+                        ),
                     )
                     .hint("name the concrete thing measured")
                     .about(name)
@@ -90,7 +92,11 @@ fn placeholder(text: &str, loc: Loc, scope: &str, findings: &mut Findings) {
             loc,
             text,
             scope,
-            format!("“{text}”是未填写的模板内容（“{found}”）"),
+            format!(
+                "{text}是未填写的模板内容（{found}）",
+                found = Quote(&found),
+                text = Quote(&text)
+            ),
         );
     }
 }
@@ -126,7 +132,7 @@ fn unbalanced(text: &str, loc: Loc, scope: &str, findings: &mut Findings) {
             loc,
             text,
             scope,
-            format!("“{}”中的“{c}”没有配对", excerpt(text)),
+            format!("{}中的{c}没有配对", Quote(text), c = Quote(&c)),
         );
     }
 }
@@ -141,7 +147,7 @@ fn stray(text: &str, loc: Loc, scope: &str, findings: &mut Findings) {
             loc,
             text,
             scope,
-            format!("“{}”首尾有多余的标点或空格", excerpt(text)),
+            format!("{}首尾有多余的标点或空格", Quote(text)),
         );
     }
 }
@@ -174,7 +180,10 @@ fn document_number(text: &str, loc: Loc, scope: &str, findings: &mut Findings) {
                 loc,
                 text,
                 scope,
-                format!("文号“{number}”的年份应写在六角括号〔〕中"),
+                format!(
+                    "文号{number}的年份应写在六角括号〔〕中",
+                    number = Quote(&number)
+                ),
             )
             .hint(format!("write 〔{a}{b}{c}{d}〕"));
             return;

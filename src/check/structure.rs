@@ -3,6 +3,7 @@
 use super::Mark;
 use super::{Findings, Forms, tables};
 use crate::codes::{BAD_YEAR, MISSING_VALUE, UNKNOWN_FORM, VALUE_COUNT};
+use crate::diag::Quote;
 use crate::model::{Document, IndicatorTable, Shape};
 
 pub(super) fn check(document: &Document, forms: &Forms, findings: &mut Findings) {
@@ -12,7 +13,7 @@ pub(super) fn check(document: &Document, forms: &Forms, findings: &mut Findings)
             .add(
                 UNKNOWN_FORM,
                 form.loc,
-                format!("表式“{}”不存在", form.value),
+                format!("表式{}不存在", Quote(&form.value)),
             )
             .hint(format!("the forms are: {}", forms.names().join(", ")))
             .about(form.value.clone());
@@ -23,7 +24,7 @@ pub(super) fn check(document: &Document, forms: &Forms, findings: &mut Findings)
             .add(
                 BAD_YEAR,
                 year.loc,
-                format!("预算年度“{}”不是合理的年份", year.value),
+                format!("预算年度{}不是合理的年份", Quote(&year.value)),
             )
             .hint("write the four-digit budget year, e.g. 2022");
     }
@@ -36,8 +37,8 @@ pub(super) fn check(document: &Document, forms: &Forms, findings: &mut Findings)
                         VALUE_COUNT,
                         indicator.name.loc,
                         format!(
-                            "指标“{}”有{}个指标值，但表格声明了{}个指标值列",
-                            indicator.name.value,
+                            "指标{}有{}个指标值，但表格声明了{}个指标值列",
+                            Quote(&indicator.name.value),
                             indicator.values.len(),
                             table.columns.len()
                         ),
@@ -65,7 +66,10 @@ fn required_columns(scope: super::Scope, table: &IndicatorTable, findings: &mut 
                 .add(
                     MISSING_VALUE,
                     loc,
-                    format!("指标表没有表式规定必填的“{heading}”列"),
+                    format!(
+                        "指标表没有表式规定必填的{heading}列",
+                        heading = Quote(&heading)
+                    ),
                 )
                 .hint(format!(
                     "add '{heading}' to `columns` and give every indicator a value in it"
@@ -87,8 +91,9 @@ fn required_columns(scope: super::Scope, table: &IndicatorTable, findings: &mut 
                         MISSING_VALUE,
                         indicator.name.loc,
                         format!(
-                            "指标“{}”没有填写“{heading}”，表式规定该列必填",
-                            indicator.name.value
+                            "指标{}没有填写{heading}，表式规定该列必填",
+                            Quote(&indicator.name.value),
+                            heading = Quote(&heading)
                         ),
                     )
                     .hint(format!(

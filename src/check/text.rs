@@ -9,6 +9,7 @@
 use super::Mark;
 use super::{DEPARTMENT, Findings, texts};
 use crate::codes::{BLANK_TEXT, INVISIBLE_CHARACTER};
+use crate::diag::Quote;
 use crate::model::{Document, Text};
 
 pub(super) fn check(document: &Document, findings: &mut Findings) {
@@ -41,8 +42,8 @@ pub(super) fn check(document: &Document, findings: &mut Findings) {
                     INVISIBLE_CHARACTER,
                     loc,
                     format!(
-                        "“{}”中有不可见的字符 U+{:04X}",
-                        made_visible(text),
+                        "{}中有不可见的字符 U+{:04X}",
+                        Quote(&made_visible(text)),
                         c as u32
                     ),
                 )

@@ -6,6 +6,7 @@ use super::Mark;
 use super::{Findings, Scope, tables};
 use crate::codes::{PART_EXCEEDS_WHOLE, PERIOD_OUTSIDE, START_AFTER_END, YEAR_OUTSIDE};
 use crate::contract::{ColumnRole, Measure};
+use crate::diag::Quote;
 use crate::model::{Document, IndicatorTable, Project, Shape, WhenKind};
 
 pub(super) fn check(document: &Document, findings: &mut Findings) {
@@ -30,8 +31,9 @@ pub(super) fn check(document: &Document, findings: &mut Findings) {
                             YEAR_OUTSIDE,
                             value.loc,
                             format!(
-                                "时效指标“{}”的“{}”写的是{other}年，不是预算年度{year}年",
-                                indicator.name.value, value.value
+                                "时效指标{}的{}写的是{other}年，不是预算年度{year}年",
+                                Quote(&indicator.name.value),
+                                Quote(&value.value)
                             ),
                         )
                         .about(value.value.as_str())
@@ -77,8 +79,10 @@ fn period(project: &Project, year: u16, findings: &mut Findings) {
                 START_AFTER_END,
                 start.loc,
                 format!(
-                    "项目“{name}”开始于{}，晚于完成时间{}",
-                    start.value, end.value
+                    "项目{name}开始于{}，晚于完成时间{}",
+                    start.value,
+                    end.value,
+                    name = Quote(&name)
                 ),
             )
             .about(start.value.as_str())
@@ -89,8 +93,10 @@ fn period(project: &Project, year: u16, findings: &mut Findings) {
                 PERIOD_OUTSIDE,
                 start.loc,
                 format!(
-                    "项目“{name}”的实施期间{}至{}不包含预算年度{year}年",
-                    start.value, end.value
+                    "项目{name}的实施期间{}至{}不包含预算年度{year}年",
+                    start.value,
+                    end.value,
+                    name = Quote(&name)
                 ),
             )
             .about(start.value.as_str())
@@ -126,12 +132,12 @@ fn part_and_whole(scope: Scope, table: &IndicatorTable, findings: &mut Findings)
                         PART_EXCEEDS_WHOLE,
                         p.loc,
                         format!(
-                            "指标“{}”的{}“{}”超过{}“{}”",
-                            indicator.name.value,
+                            "指标{}的{}{}超过{}{}",
+                            Quote(&indicator.name.value),
                             table.columns[part].value,
-                            p.value,
+                            Quote(&p.value),
                             table.columns[whole].value,
-                            w.value
+                            Quote(&w.value)
                         ),
                     )
                     .about(p.value.as_str())

@@ -6,6 +6,7 @@ use super::{Findings, Framework, Scope, tables};
 use crate::codes::{
     BLANK_CATEGORY, EMPTY_INDICATOR, MISSING_FAMILY, UNKNOWN_CATEGORY, UNKNOWN_COLUMN,
 };
+use crate::diag::Quote;
 use crate::model::{Document, IndicatorTable, Loc, Shape};
 
 pub(super) fn check(document: &Document, findings: &mut Findings) {
@@ -32,7 +33,7 @@ fn columns(scope: Scope, table: &IndicatorTable, framework: &Framework, findings
                 .add(
                     UNKNOWN_COLUMN,
                     column.loc,
-                    format!("“{heading}”不是本表式指标表的列"),
+                    format!("{heading}不是本表式指标表的列", heading = Quote(&heading)),
                 )
                 .hint(format!("the form's columns are: {}", known.join(", ")))
                 .about(heading)
@@ -63,7 +64,7 @@ fn categories(
                 .add(
                     UNKNOWN_CATEGORY,
                     level1.name.loc,
-                    format!("“{name}”不是本表式的一级指标"),
+                    format!("{name}不是本表式的一级指标", name = Quote(&name)),
                 )
                 .hint(format!("the form's 一级指标 are: {}", keys(framework)))
                 .about(name)
@@ -76,7 +77,7 @@ fn categories(
                     .add(
                         BLANK_CATEGORY,
                         level2.name.loc,
-                        format!("“{name}”下的二级指标名称为空"),
+                        format!("{name}下的二级指标名称为空", name = Quote(&name)),
                     )
                     .about(name)
                     .about(scope.name());
@@ -85,7 +86,11 @@ fn categories(
                     .add(
                         UNKNOWN_CATEGORY,
                         level2.name.loc,
-                        format!("“{sub}”不是“{name}”下的二级指标"),
+                        format!(
+                            "{sub}不是{name}下的二级指标",
+                            name = Quote(&name),
+                            sub = Quote(&sub)
+                        ),
                     )
                     .hint(format!(
                         "under {name} the form allows: {}",
@@ -119,7 +124,11 @@ fn families(scope: Scope, table: &IndicatorTable, framework: &Framework, finding
                 .add(
                     MISSING_FAMILY,
                     loc,
-                    format!("{}的指标表缺少一级指标“{family}”", describe(scope)),
+                    format!(
+                        "{}的指标表缺少一级指标{family}",
+                        describe(scope),
+                        family = Quote(&family)
+                    ),
                 )
                 .about(family.clone())
                 .about(scope.name());
@@ -130,7 +139,7 @@ fn families(scope: Scope, table: &IndicatorTable, framework: &Framework, finding
 fn describe(scope: Scope) -> String {
     match scope {
         Scope::Department => "部门整体支出".to_owned(),
-        Scope::Project(name) => format!("项目“{name}”"),
+        Scope::Project(name) => format!("项目{name}", name = Quote(&name)),
     }
 }
 
@@ -147,7 +156,10 @@ fn empty(scope: Scope, table: &IndicatorTable, findings: &mut Findings) {
                     .add(
                         EMPTY_INDICATOR,
                         level2.name.loc,
-                        format!("二级指标“{}”下没有填写具体指标", level2.name.value.trim()),
+                        format!(
+                            "二级指标{}下没有填写具体指标",
+                            Quote(&level2.name.value.trim())
+                        ),
                     )
                     .about(level2.name.value.trim())
                     .about(scope.name());

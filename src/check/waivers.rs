@@ -9,7 +9,7 @@ use std::path::Path;
 
 use super::Report;
 use crate::codes::{UNKNOWN_RULE, UNUSED_WAIVER, rule};
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Quote};
 use crate::model::{Document, Waiver};
 
 pub(super) fn apply(path: &Path, document: &Document, findings: Vec<Diagnostic>) -> Report {
@@ -34,14 +34,17 @@ pub(super) fn apply(path: &Path, document: &Document, findings: Vec<Diagnostic>)
                 UNKNOWN_RULE,
                 path,
                 code.loc,
-                format!("没有代码为“{}”的规则", code.value),
+                format!("没有代码为{}的规则", Quote(&code.value)),
             )
             .with_hint("`jixiao rules` lists the codes"),
             Some(rule) if !rule.waivable => Diagnostic::new(
                 UNKNOWN_RULE,
                 path,
                 code.loc,
-                format!("“{}”的问题不能豁免：它使文件无法读取或排版", code.value),
+                format!(
+                    "{}的问题不能豁免：它使文件无法读取或排版",
+                    Quote(&code.value)
+                ),
             )
             .with_hint("correct the data instead; `jixiao rules` says which codes can be waived"),
             Some(_) if used => continue,
@@ -50,8 +53,9 @@ pub(super) fn apply(path: &Path, document: &Document, findings: Vec<Diagnostic>)
                 path,
                 code.loc,
                 format!(
-                    "豁免“{}”（{}）没有对应的问题",
-                    code.value, waiver.place.value
+                    "豁免{}（{}）没有对应的问题",
+                    Quote(&code.value),
+                    waiver.place.value
                 ),
             )
             .with_hint("remove the waiver, or correct its `where` to the value the finding names"),

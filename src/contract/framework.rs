@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::diag::{Code, Quote};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
@@ -204,7 +205,11 @@ pub(super) fn named<T: Copy>(table: &[(&str, T)], name: &str, what: &str) -> Res
         .map(|&(_, value)| value)
         .ok_or_else(|| {
             let names: Vec<&str> = table.iter().map(|(n, _)| *n).collect();
-            format!("“{name}” is not {what}: write one of {}", names.join(", "))
+            format!(
+                "{name} is not {what}: write one of {}",
+                names.join(", "),
+                name = Quote(&name)
+            )
         })
 }
 
@@ -282,8 +287,8 @@ impl Framework {
                 found.push((
                     family.clone(),
                     format!(
-                        "the required 一级 “{family}” is not among the categories ({}): add it, or remove it from `required`",
-                        listed.join(", ")
+                        "the required 一级 {family} is not among the categories ({}): add it, or remove it from `required`",
+                        listed.join(", "), family = Quote(&family)
                     ),
                 ));
             }
@@ -293,14 +298,20 @@ impl Framework {
                 if subs[..i].contains(sub) {
                     found.push((
                         sub.clone(),
-                        format!("“{sub}” is listed twice under “{family}”"),
+                        format!(
+                            "{sub} is listed twice under {family}",
+                            family = Quote(&family),
+                            sub = Quote(&sub)
+                        ),
                     ));
                 } else if !self.kinds.contains_key(sub) {
                     found.push((
                         sub.clone(),
                         format!(
-                            "the 二级 “{sub}” (under “{family}”) has no kind: add `{sub}: quantity` (or {}) under `kinds:`",
-                            MEASURES[1..].iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ")
+                            "the 二级 {} (under {family}) has no kind: add {} (or {}) under `kinds:`",
+                            Quote(sub),
+                            Code(format!("{sub}: quantity")),
+                            MEASURES[1..].iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", "), family = Quote(&family)
                         ),
                     ));
                 }
@@ -310,7 +321,7 @@ impl Framework {
             if !self.categories.values().any(|subs| subs.contains(sub)) {
                 found.push((
                     sub.clone(),
-                    format!("`kinds:` names “{sub}”, which no 一级 lists: add it under a 一级, or remove its kind"),
+                    format!("`kinds:` names {sub}, which no 一级 lists: add it under a 一级, or remove its kind", sub = Quote(&sub)),
                 ));
             }
         }

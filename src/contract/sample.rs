@@ -7,6 +7,8 @@
 //! per option of each choice. Each value is the plainest of its kind (示例,
 //! 1.00, 2023-01-01), so that a failure is the template's, not the data's.
 
+use crate::diag::Code;
+
 use super::{Contract, Field, Kind};
 
 /// A sample document: what it shows, and its YAML.
@@ -40,7 +42,7 @@ pub fn samples(contract: &Contract) -> Vec<Sample> {
     ];
     for (key, options) in choices(&contract.fields) {
         for option in options.iter().skip(1) {
-            let name = format!("`{key}: {option}`");
+            let name = Code(format!("{key}: {option}")).to_string();
             all.push(sample(name, Fill::Full, Some((key, option))));
         }
     }

@@ -4,6 +4,7 @@
 
 use super::framework::ColumnRole;
 use super::{Contract, Field, Kind, Role};
+use crate::diag::Quote;
 
 /// The starting file of a department in `contract`'s form; `schema` is the
 /// path of the form's JSON Schema relative to the new file.
@@ -46,7 +47,7 @@ fn write_field(
         Some(condition) => {
             let on = record.iter().find(|f| f.key == condition.field);
             let title = on.map_or(condition.field.as_str(), |f| f.title.as_str());
-            format!("{title}为“{}”时必填", condition.value)
+            format!("{title}为{}时必填", Quote(&condition.value))
         }
         None => "选填".to_owned(),
     };

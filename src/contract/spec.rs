@@ -11,6 +11,7 @@ use serde_saphyr::Spanned;
 
 use super::framework::{FRAMEWORK_FILE, FormRules, Framework};
 use super::{Condition, Contract, Field, Kind, Origin, Role, Sum, model};
+use crate::diag::{Code, Quote};
 use crate::model::{Loc, Unit};
 use crate::templates::{TemplateFile, TemplateStore};
 
@@ -370,8 +371,8 @@ fn print_only(
             .find(|f| f.key == key.value && f.role == Role::Model)
         else {
             return Err(error(format!(
-                "`{}` is not a part of the model here; the parts are: {}",
-                key.value,
+                "{} is not a part of the model here; the parts are: {}",
+                Code(&key.value),
                 known.join(", ")
             )));
         };
@@ -387,8 +388,8 @@ fn print_only(
                     }
                     _ => {
                         return Err(error(format!(
-                            "`{}` has no fields to choose from; write `required` or `optional`",
-                            key.value
+                            "{} has no fields to choose from; write `required` or `optional`",
+                            Code(&key.value)
                         )));
                     }
                 }
@@ -451,14 +452,14 @@ fn add_to(
         };
         if fields.iter().any(|f| f.key == key.value) {
             return Err(error(format!(
-                "`{}` is already a field here; give the form's own field another key",
-                key.value
+                "{} is already a field here; give the form's own field another key",
+                Code(&key.value)
             )));
         }
         if !is_key(&key.value) {
             return Err(error(format!(
-                "`{}` is not a usable key: write lowercase letters, digits and _, e.g. contact_phone",
-                key.value
+                "{} is not a usable key: write lowercase letters, digits and _, e.g. contact_phone",
+                Code(&key.value)
             )));
         }
         let field = extra_field(&key.value, extra).map_err(|fault| ContractError {
@@ -484,8 +485,8 @@ fn add_synonyms(
                 file: file.to_owned(),
                 loc: Loc::from(path.referenced),
                 message: format!(
-                    "`{}` is not a field of the form: write its keys joined by dots, e.g. projects.funds.total",
-                    path.value
+                    "{} is not a field of the form: write its keys joined by dots, e.g. projects.funds.total",
+                    Code(&path.value)
                 ),
             });
         };
@@ -520,7 +521,9 @@ fn misplaced(key: &str, extra: &Extra) -> Option<String> {
     let kind = extra.kind;
     let says = |property: &str, belongs: &str| {
         format!(
-            "`{key}` has `{property}`, which only {belongs} take: remove it, or change its `type`"
+            "{key} has {property}, which only {belongs} take: remove it, or change its `type`",
+            property = Code(&property),
+            key = Code(&key)
         )
     };
     if extra.unit.is_some() && !matches!(kind, ExtraType::Money) {
@@ -540,7 +543,13 @@ fn misplaced(key: &str, extra: &Extra) -> Option<String> {
     }
     let options = &extra.options;
     let twice = (1..options.len()).find(|&i| options[..i].contains(&options[i]));
-    twice.map(|i| format!("the choice `{key}` lists “{}” twice", options[i]))
+    twice.map(|i| {
+        format!(
+            "the choice {key} lists {} twice",
+            Quote(&options[i]),
+            key = Code(&key)
+        )
+    })
 }
 
 /// A mistake in a field form.yaml adds, and its place when that is not the
@@ -562,7 +571,8 @@ fn extra_field(key: &str, extra: &Extra) -> Result<Field, Fault> {
     }
     if extra.title.is_empty() {
         return Err(format!(
-            "`{key}` has no `title`: give the name the form prints, e.g. `title: 项目负责人`"
+            "{key} has no `title`: give the name the form prints, e.g. `title: 项目负责人`",
+            key = Code(&key)
         )
         .into());
     }
@@ -575,7 +585,11 @@ fn extra_field(key: &str, extra: &Extra) -> Result<Field, Fault> {
         ExtraType::Indicators => Kind::Indicators,
         ExtraType::Choice if extra.options.len() >= 2 => Kind::Choice(extra.options.clone()),
         ExtraType::Choice => {
-            return Err(format!("the choice `{key}` needs at least two `options`").into());
+            return Err(format!(
+                "the choice {key} needs at least two `options`",
+                key = Code(&key)
+            )
+            .into());
         }
         ExtraType::Rows if !extra.columns.0.is_empty() => {
             let columns = extra
@@ -584,15 +598,17 @@ fn extra_field(key: &str, extra: &Extra) -> Result<Field, Fault> {
                 .iter()
                 .map(|(column, spec)| match spec.kind {
                     ExtraType::Rows | ExtraType::Indicators | ExtraType::Signoff => Err(format!(
-                        "the column `{}` of `{key}` must be text, paragraphs, money, a date, a period or a choice",
-                        column.value
+                        "the column {} of {key} must be text, paragraphs, money, a date, a period or a choice",
+                        Code(&column.value), key = Code(&key)
                     ).into()),
                     _ => extra_field(&column.value, spec),
                 })
                 .collect::<Result<_, _>>()?;
             Kind::List(columns)
         }
-        ExtraType::Rows => return Err(format!("the rows `{key}` need `columns`").into()),
+        ExtraType::Rows => {
+            return Err(format!("the rows {key} need `columns`", key = Code(&key)).into());
+        }
         ExtraType::Grid => Kind::Grid(grid(key, extra)?),
         ExtraType::Signoff => Kind::Record(signoff()),
     };
@@ -617,12 +633,17 @@ fn extra_field(key: &str, extra: &Extra) -> Result<Field, Fault> {
 fn grid(key: &str, extra: &Extra) -> Result<Vec<Field>, Fault> {
     if extra.rows.is_empty() || extra.columns.0.is_empty() {
         return Err(format!(
-            "the grid `{key}` needs `rows` (the names it prints, e.g. [财政拨款, 合计]) and `columns` (e.g. {{金额: {{type: money}}}})"
+            "the grid {key} needs `rows` (the names it prints, e.g. [财政拨款, 合计]) and `columns` (e.g. {{金额: {{type: money}}}})", key = Code(&key)
         ).into());
     }
     let rows = &extra.rows;
     if let Some(i) = (1..rows.len()).find(|&i| rows[..i].contains(&rows[i])) {
-        return Err(format!("the grid `{key}` lists the row “{}” twice", rows[i]).into());
+        return Err(format!(
+            "the grid {key} lists the row {} twice",
+            Quote(&rows[i]),
+            key = Code(&key)
+        )
+        .into());
     }
     let columns: Vec<&str> = extra
         .columns
@@ -637,16 +658,19 @@ fn grid(key: &str, extra: &Extra) -> Result<Vec<Field>, Fault> {
         };
         if !rows.contains(&row.value) {
             return Err(at_entry(format!(
-                "`blank` of the grid `{key}` names the row “{}”, which it does not have: its rows are {}",
-                row.value,
-                rows.join(", ")
+                "`blank` of the grid {key} names the row {}, which it does not have: its rows are {}",
+                Quote(&row.value),
+                rows.join(", "),
+                key = Code(&key)
             )));
         }
         if let Some(column) = blank.iter().find(|c| !columns.contains(&c.as_str())) {
             return Err(at_entry(format!(
-                "`blank` of the grid `{key}` names the column “{column}” in the row “{}”, which it does not have: its columns are {}",
-                row.value,
-                columns.join(", ")
+                "`blank` of the grid {key} names the column {column} in the row {}, which it does not have: its columns are {}",
+                Quote(&row.value),
+                columns.join(", "),
+                column = Quote(&column),
+                key = Code(&key)
             )));
         }
     }
@@ -660,8 +684,9 @@ fn grid(key: &str, extra: &Extra) -> Result<Vec<Field>, Fault> {
                 ExtraType::Text => Kind::Text,
                 _ => {
                     return Err(format!(
-                        "the column `{}` of the grid `{key}` must be money or text",
-                        column.value
+                        "the column {} of the grid {key} must be money or text",
+                        Code(&column.value),
+                        key = Code(&key)
                     )
                     .into());
                 }
@@ -739,13 +764,17 @@ fn sums(
             message,
         };
         if parts.is_empty() {
-            return Err(error(format!("the sum `{}` lists no parts", total.value)));
+            return Err(error(format!(
+                "the sum {} lists no parts",
+                Code(&total.value)
+            )));
         }
         for path in std::iter::once(&total.value).chain(parts) {
             if !super::field_at(fields, path).is_some_and(|f| matches!(f.kind, Kind::Money(_))) {
                 return Err(error(format!(
-                    "the sum `{}` names `{path}`, which is not an amount of the form: write the keys of a money field joined by dots (`[]` after a list of rows to add its column), e.g. projects.funds.fiscal",
-                    total.value
+                    "the sum {} names {path}, which is not an amount of the form: write the keys of a money field joined by dots (`[]` after a list of rows to add its column), e.g. projects.funds.fiscal",
+                    Code(&total.value),
+                    path = Code(&path)
                 )));
             }
         }
@@ -775,8 +804,9 @@ fn sources_summed(funds: &Ordered<Extra>, sums: &[Sum], file: &Path) -> Result<(
         file: file.to_owned(),
         loc: Loc::from(key.referenced),
         message: format!(
-            "the funds have the form's own source `{}`, but no sum says what 资金总额 adds up: add under `sums:` `projects.funds.total: [projects.funds.fiscal, projects.funds.{}, …]`",
-            key.value, key.value
+            "the funds have the form's own source {}, but no sum says what 资金总额 adds up: add under `sums:` a line `projects.funds.total: [projects.funds.fiscal, …]` whose parts include {}",
+            Code(&key.value),
+            Code(format!("projects.funds.{}", key.value))
         ),
     })
 }
@@ -793,7 +823,8 @@ fn condition(key: &str, extra: &Extra) -> Result<Option<Condition>, String> {
             value: value.clone(),
         })),
         _ => Err(format!(
-            "`required_when` of `{key}` names one field and its value, e.g. `required_when: {{kind: 延续}}`"
+            "`required_when` of {key} names one field and its value, e.g. `required_when: {{kind: 延续}}`",
+            key = Code(&key)
         )),
     }
 }
@@ -806,8 +837,11 @@ fn conditions_hold(fields: &[Field]) -> Result<(), (String, String)> {
         if let Some(condition) = &field.required_when {
             let Some(other) = fields.iter().find(|f| f.key == condition.field) else {
                 let message = format!(
-                    "`{}` is required when `{}` is “{}”, but this record has no field `{}`",
-                    field.key, condition.field, condition.value, condition.field
+                    "{} is required when {} is {}, but this record has no field {}",
+                    Code(&field.key),
+                    Code(&condition.field),
+                    Quote(&condition.value),
+                    Code(&condition.field)
                 );
                 return Err((field.key.clone(), message));
             };
@@ -815,10 +849,10 @@ fn conditions_hold(fields: &[Field]) -> Result<(), (String, String)> {
                 && !options.contains(&condition.value)
             {
                 let message = format!(
-                    "`{}` is required when `{}` is “{}”, which is not one of its options: {}",
-                    field.key,
-                    condition.field,
-                    condition.value,
+                    "{} is required when {} is {}, which is not one of its options: {}",
+                    Code(&field.key),
+                    Code(&condition.field),
+                    Quote(&condition.value),
                     options.join(", ")
                 );
                 return Err((field.key.clone(), message));

@@ -10,7 +10,7 @@ use crate::codes::{
     BAD_CHOICE, FILLED_BLANK, MISSING_FIELD, Rule, UNKNOWN_KEY, UNPRINTED_FIELD, WRONG_TYPE,
     WRONG_UNIT,
 };
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic, Quote};
 use crate::model::{Amount, Loc, ScopedText, Text, Unit};
 use crate::node::{Node, Value};
 
@@ -85,7 +85,7 @@ impl Validator<'_> {
             let message = if at.is_empty() {
                 "the file should be keys and values (`form: …`, `year: …`), not a list or a single value".to_owned()
             } else {
-                format!("`{at}` should be keys and values (a mapping)")
+                format!("{at} should be keys and values (a mapping)", at = Code(&at))
             };
             self.error(node.loc, WRONG_TYPE, message, None);
             return;
@@ -95,13 +95,13 @@ impl Validator<'_> {
             let Some(field) = fields.iter().find(|f| f.key == key.name) else {
                 let keys: Vec<&str> = fields.iter().map(|f| f.key.as_str()).collect();
                 let hint = match closest(&key.name, keys.iter().copied()) {
-                    Some(near) => format!("did you mean `{near}`?"),
+                    Some(near) => format!("did you mean {near}?", near = Code(&near)),
                     None => format!("the keys here are: {}", keys.join(", ")),
                 };
                 self.error(
                     key.loc,
                     UNKNOWN_KEY,
-                    format!("unknown key `{here}`"),
+                    format!("unknown key {here}", here = Code(&here)),
                     Some(hint),
                 );
                 continue;
@@ -110,9 +110,9 @@ impl Validator<'_> {
                 self.found.found.push(
                     Diagnostic::new(UNPRINTED_FIELD, self.path, key.loc,
                         format!(
-                            "`{here}`（{}）is not printed by the form “{}”: it will be in the published data, not in the PDF or web page",
+                            "{here}（{}）is not printed by the form {}: it will be in the published data, not in the PDF or web page",
                             field.title,
-                            self.form.unwrap_or_default()
+                            Quote(&self.form.unwrap_or_default()), here = Code(&here)
                         ),
                     )
                     .with_hint("remove it, publish in a form that prints it (`jixiao forms`), or waive `unprinted-field` with `where:` naming it")
@@ -130,21 +130,21 @@ impl Validator<'_> {
             if given.is_none_or(|(_, v)| v.value == Value::Null) {
                 let loc = given.map_or(node.loc, |(k, _)| k.loc);
                 let whose = match self.form {
-                    Some(form) => format!("the form “{form}” requires it"),
+                    Some(form) => format!("the form {form} requires it", form = Quote(&form)),
                     None => "every data file needs it".to_owned(),
                 };
                 let message = format!(
-                    "`{}`（{}）is missing: {whose}",
-                    join(at, &field.key),
+                    "{}（{}）is missing: {whose}",
+                    Code(&join(at, &field.key)),
                     field.title
                 );
                 let hint = if at.is_empty() {
                     format!(
-                        "add `{}:` as a key of its own, at the left margin",
-                        field.key
+                        "add {} as a key of its own, at the left margin",
+                        Code(format!("{}:", field.key))
                     )
                 } else {
-                    format!("add `{}:` under {at}", field.key)
+                    format!("add {} under {at}", Code(format!("{}:", field.key)))
                 };
                 self.error(loc, MISSING_FIELD, message, Some(hint));
             }
@@ -158,13 +158,17 @@ impl Validator<'_> {
                 value_of(&condition.field).and_then(Node::as_text) == Some(&condition.value);
             if holds && value_of(&field.key).is_none_or(|v| v.value == Value::Null) {
                 let message = format!(
-                    "`{}`（{}）is missing: the form requires it when `{}` is “{}”",
-                    join(at, &field.key),
+                    "{}（{}）is missing: the form requires it when {} is {}",
+                    Code(&join(at, &field.key)),
                     field.title,
-                    join(at, &condition.field),
-                    condition.value
+                    Code(&join(at, &condition.field)),
+                    Quote(&condition.value)
                 );
-                let hint = format!("add `{}:`, or change `{}`", field.key, condition.field);
+                let hint = format!(
+                    "add {}, or change {}",
+                    Code(format!("{}:", field.key)),
+                    Code(&condition.field)
+                );
                 self.error(node.loc, MISSING_FIELD, message, Some(hint));
             }
         }
@@ -174,11 +178,15 @@ impl Validator<'_> {
         if field.kind == Kind::Blank {
             if node.value != Value::Null {
                 let message = format!(
-                    "`{here}` is “——” in the form “{}”: the cell is blank by design",
-                    self.form.unwrap_or_default()
+                    "{here} is “——” in the form {}: the cell is blank by design",
+                    Quote(&self.form.unwrap_or_default()),
+                    here = Code(&here)
                 );
                 let key = here.rsplit('.').next().unwrap_or(here);
-                let hint = format!("remove `{key}:` from this row; the form prints —— there");
+                let hint = format!(
+                    "remove {} from this row; the form prints —— there",
+                    Code(format!("{key}:"))
+                );
                 self.error(node.loc, FILLED_BLANK, message, Some(hint));
             }
             return;
@@ -186,7 +194,10 @@ impl Validator<'_> {
         let text = match &node.value {
             Value::Null => {
                 if matches!(field.kind, Kind::List(_) | Kind::Paragraphs | Kind::Values) {
-                    let message = format!("`{here}` is empty: write its items, or remove the key");
+                    let message = format!(
+                        "{here} is empty: write its items, or remove the key",
+                        here = Code(&here)
+                    );
                     self.error(node.loc, WRONG_TYPE, message, None);
                 }
                 return;
@@ -208,8 +219,9 @@ impl Validator<'_> {
             (Kind::List(children), None) => {
                 if field.required && field.role == Role::Extra && node.is_empty() {
                     let message = format!(
-                        "`{here}`（{}）has no rows: the form requires at least one",
-                        field.title
+                        "{here}（{}）has no rows: the form requires at least one",
+                        field.title,
+                        here = Code(&here)
                     );
                     self.error(node.loc, MISSING_FIELD, message, None);
                 }
@@ -238,8 +250,10 @@ impl Validator<'_> {
             Err(BadValue::Malformed { rule, message }) => self.error(node.loc, rule, message, None),
             Err(BadValue::NotAnOption(options)) => {
                 let message = format!(
-                    "`{here}` is “{text}”; the form's choices are: {}",
-                    options.join(", ")
+                    "{here} is {text}; the form's choices are: {}",
+                    options.join(", "),
+                    text = Quote(&text),
+                    here = Code(&here)
                 );
                 self.error(node.loc, BAD_CHOICE, message, None);
             }
@@ -253,20 +267,26 @@ impl Validator<'_> {
             return;
         };
         let message = format!(
-            "the form “{}” prints its amounts in {}, but `{here}` is “{text}”",
-            self.form.unwrap_or_default(),
-            unit.as_str()
+            "the form {} prints its amounts in {}, but {here} is {text}",
+            Quote(&self.form.unwrap_or_default()),
+            unit.as_str(),
+            text = Quote(&text),
+            here = Code(&here)
         );
         let hint = format!(
-            "write `unit: {}` and the amounts in {}, as the approved table states them",
-            unit.as_str(),
+            "write {} and the amounts in {}, as the approved table states them",
+            Code(format!("unit: {}", unit.as_str())),
             unit.as_str()
         );
         self.error(loc, WRONG_UNIT, message, Some(hint));
     }
 
     fn wrong_type(&mut self, node: &Node, field: &Field, here: &str) {
-        let message = format!("`{here}` should be {}", field.kind.describe());
+        let message = format!(
+            "{here} should be {}",
+            field.kind.describe(),
+            here = Code(&here)
+        );
         let hint = matches!(field.kind, Kind::Year)
             .then(|| "write a whole number, e.g. year: 2022".to_owned());
         self.error(node.loc, WRONG_TYPE, message, hint);
@@ -274,8 +294,10 @@ impl Validator<'_> {
 
     fn texts(&mut self, node: &Node, here: &str) {
         let Value::List(items) = &node.value else {
-            let message =
-                format!("`{here}` should be a list of texts (`- ` before each, or [a, b])");
+            let message = format!(
+                "{here} should be a list of texts (`- ` before each, or [a, b])",
+                here = Code(&here)
+            );
             self.error(node.loc, WRONG_TYPE, message, None);
             return;
         };
@@ -286,7 +308,8 @@ impl Validator<'_> {
                     self.text(item.loc, text);
                 }
                 None => {
-                    let message = format!("`{here}[{i}]` should be a piece of text");
+                    let message =
+                        format!("{} should be a piece of text", Code(format!("{here}[{i}]")));
                     self.error(item.loc, WRONG_TYPE, message, None);
                 }
             }
@@ -313,7 +336,10 @@ impl Validator<'_> {
 
     fn rows(&mut self, node: &Node, children: &[Field], here: &str) {
         let Value::List(items) = &node.value else {
-            let message = format!("`{here}` should be a list (`- ` before each item)");
+            let message = format!(
+                "{here} should be a list (`- ` before each item)",
+                here = Code(&here)
+            );
             self.error(node.loc, WRONG_TYPE, message, None);
             return;
         };

@@ -1,5 +1,6 @@
 //! Calendar dates written as `YYYY-MM-DD`.
 
+use crate::diag::Quote;
 use std::fmt;
 use std::str::FromStr;
 
@@ -13,7 +14,7 @@ pub struct Date {
 
 /// Why a piece of text is not a date.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
-#[error("“{0}” is not a date: write it as YYYY-MM-DD, e.g. 2022-01-01")]
+#[error("{} is not a date: write it as YYYY-MM-DD, e.g. 2022-01-01", Quote(.0))]
 pub struct DateError(String);
 
 impl Date {

@@ -7,6 +7,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::diag::Quote;
 use rust_decimal::Decimal;
 
 /// An amount as written (`921.83`, `1449000.00`, `0`) with its exact value.
@@ -29,11 +30,13 @@ const MAX_FRACTION_DIGITS: usize = 6;
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
     #[error(
-        "“{0}” is not an amount: write digits with at most one decimal point, without unit, sign or thousands separators (e.g. 1449000.00)"
+        "{} is not an amount: write digits with at most one decimal point, without unit, sign or thousands separators (e.g. 1449000.00)",
+        Quote(.0)
     )]
     NotAnAmount(String),
     #[error(
-        "“{0}” has too many digits for an amount: at most {MAX_WHOLE_DIGITS} before the decimal point and {MAX_FRACTION_DIGITS} after it; is it mistyped, or should the unit be 万元?"
+        "{} has too many digits for an amount: at most {MAX_WHOLE_DIGITS} before the decimal point and {MAX_FRACTION_DIGITS} after it; is it mistyped, or should the unit be 万元?",
+        Quote(.0)
     )]
     TooManyDigits(String),
 }

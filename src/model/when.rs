@@ -7,6 +7,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::Date;
+use crate::diag::Quote;
 
 /// A point in time as the form writes it; it prints exactly as written.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,7 +31,8 @@ pub enum WhenKind {
 /// Why a piece of text is not a date or period.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "“{0}” is not a date: write YYYY-MM-DD (2022-01-01), a year (2022年, 2022年度), a month (2022年6月) or months (2022年1月至12月)"
+    "{} is not a date: write YYYY-MM-DD (2022-01-01), a year (2022年, 2022年度), a month (2022年6月) or months (2022年1月至12月)",
+    Quote(.0)
 )]
 pub struct WhenError(String);
 

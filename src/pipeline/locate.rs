@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::codes::{LIMIT, MISSING_GLYPH, TEMPLATE, TYPESET, TYPST};
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, foreign};
 use crate::model::Loc;
 use crate::node::{Node, Value};
 use crate::render::RenderError;
@@ -47,7 +47,8 @@ pub fn typst_problem(
 
 /// A problem at its place, with jixiao's own hint where it has one.
 fn placed(store: &TemplateStore, document: &Typesetting, problem: &Problem) -> Diagnostic {
-    let data = |rule, loc| Diagnostic::new(rule, document.path, loc, &problem.message);
+    let message = foreign(&problem.message);
+    let data = |rule, loc| Diagnostic::new(rule, document.path, loc, message.as_ref());
     match problem.kind {
         ProblemKind::MissingGlyph(c) => data(MISSING_GLYPH, first_written(document.text, c))
             .with_hint("install a font that has it (see README.md, Fonts), or write the character another way"),
@@ -60,7 +61,7 @@ fn placed(store: &TemplateStore, document: &Typesetting, problem: &Problem) -> D
                     TYPST,
                     &template.origin,
                     Loc::new(problem.line, problem.column),
-                    &problem.message,
+                    message.as_ref(),
                 ),
                 None => data(TYPST, Loc::default()),
             },
@@ -77,7 +78,11 @@ fn in_generated(store: &TemplateStore, document: &Typesetting, problem: &Problem
         .lines()
         .nth(problem.line.saturating_sub(1) as usize)
         .unwrap_or_default();
-    let message = format!("{} (building {})", problem.message, document.path.display());
+    let message = format!(
+        "{} (building {})",
+        foreign(&problem.message),
+        document.path.display()
+    );
     match template_line(store, document.form, generated) {
         Some((file, line)) => Diagnostic::new(TYPST, &file.origin, Loc::new(line, 0), message),
         None => Diagnostic::new(TYPST, document.path, Loc::default(), message)

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::codes::OUTPUT_CLASH;
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Quote};
 use crate::model::Loc;
 use crate::templates::slash_path;
 
@@ -196,7 +196,8 @@ impl std::str::FromStr for Shard {
     fn from_str(text: &str) -> Result<Self, String> {
         let wrong = || {
             format!(
-                "“{text}” is not a shard: write K/N, the K-th of N shards counted from 1 (e.g. 2/3), with N at most {MAX_SHARDS}"
+                "{text} is not a shard: write K/N, the K-th of N shards counted from 1 (e.g. 2/3), with N at most {MAX_SHARDS}",
+                text = Quote(&text)
             )
         };
         let (index, count) = text.split_once('/').ok_or_else(wrong)?;

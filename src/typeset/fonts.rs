@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
+use crate::diag::Quote;
 use typst::foundations::Bytes;
 use typst::text::{Font, FontBook, FontInfo};
 use typst::utils::LazyHash;
@@ -21,7 +22,7 @@ pub type RoleCandidates = BTreeMap<String, Vec<String>>;
 
 /// A role none of whose families is installed.
 #[derive(Debug, thiserror::Error)]
-#[error("no font is installed for the role “{role}”: install one of {}", candidates.join(", "))]
+#[error("no font is installed for the role {}: install one of {}", Quote(.role), .candidates.join(", "))]
 pub struct MissingRole {
     pub role: String,
     pub candidates: Vec<String>,

@@ -15,7 +15,7 @@ use rust_xlsxwriter::{Format, Workbook, Worksheet};
 
 use super::layout::{self, Column, Layout, Owner};
 use crate::contract::{Forms, Kind};
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Quote};
 use crate::node::{Node, Value};
 
 /// Why a data folder was not exported.
@@ -26,7 +26,9 @@ pub enum ExportError {
     #[error("{} data files do not load; fix them first (`jixiao check`):\n{}", .0.len(), .0.iter().map(|d| format!("  {d}")).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<Diagnostic>),
     #[error(
-        "{0}: the table has two value columns headed “{1}”; the long layout tells columns apart by their headings, so rename one"
+        "{}: the table has two value columns headed {}; the long layout tells columns apart by their headings, so rename one",
+        .0.display(),
+        Quote(.1)
     )]
     SameHeading(PathBuf, String),
     #[error("cannot write {0}: {1}")]

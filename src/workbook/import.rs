@@ -21,7 +21,7 @@ use super::layout::{self, Column, Layout, Owner};
 use super::yaml::{self, Tree};
 use super::{CellRef, Grid, Problem, form_layout};
 use crate::contract::{BadValue, Contract, Field, Forms, Kind};
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Quote};
 use crate::load::load_source;
 use crate::pipeline::review_staged;
 
@@ -309,11 +309,12 @@ impl<'l> Reader<'l> {
                 Some(Role::Value) => sheet.values.push(heading.clone()),
                 None if !heading.is_empty() => {
                     let message = format!(
-                        "the heading “{heading}” is no field of the form{}: rename it to the title the form gives the field (`jixiao schema --form NAME` lists them), or remove the column",
+                        "the heading {heading} is no field of the form{}: rename it to the title the form gives the field (`jixiao schema --form NAME` lists them), or remove the column",
                         self.default_form
                             .as_ref()
                             .map(|f| format!(" {f}"))
-                            .unwrap_or_default()
+                            .unwrap_or_default(),
+                        heading = Quote(&heading)
                     );
                     self.problem(sheet.at(header, col), message);
                 }
@@ -402,8 +403,9 @@ impl<'l> Reader<'l> {
                 self.problem(
                     at,
                     format!(
-                        "there is no form “{form}”; the forms are: {}",
-                        known.join(", ")
+                        "there is no form {form}; the forms are: {}",
+                        known.join(", "),
+                        form = Quote(&form)
                     ),
                 );
                 continue;
@@ -473,11 +475,12 @@ impl<'l> Reader<'l> {
             if let Some(other) = names.iter().find(|n| **n != names[0]) {
                 let heading = sheet.heading(span.first.1).to_owned();
                 let message = format!(
-                    "the merged cell {}:{}{} ({heading}) spans rows of two departments, “{}” and “{other}”: unmerge it and give each department's rows their own cell",
+                    "the merged cell {}:{}{} ({heading}) spans rows of two departments, {} and {other}: unmerge it and give each department's rows their own cell",
                     sheet.at(span.first.0, span.first.1),
                     super::column_letters(span.last.1),
                     span.last.0 + 1,
-                    names[0]
+                    Quote(&names[0]),
+                    other = Quote(&other)
                 );
                 self.problem(sheet.at(span.first.0, span.first.1), message);
             }
@@ -558,7 +561,7 @@ impl<'l> Reader<'l> {
             }
         }
         for (heading, at) in unknown {
-            self.problem(at, format!("“{heading}” is no field of the form {form}: leave the cell empty for this department, or use the form that has it"));
+            self.problem(at, format!("{heading} is no field of the form {form}: leave the cell empty for this department, or use the form that has it", heading = Quote(&heading)));
         }
         for (owner, column, cell) in taken {
             self.take(
@@ -639,8 +642,9 @@ impl<'l> Reader<'l> {
                 format!("form {form} has no indicator table for {whose}; give the row's 项目名称")
             } else {
                 format!(
-                    "“{title}” is not an indicator table of {whose} in form {form}; the tables are: {}",
-                    titles.join(", ")
+                    "{title} is not an indicator table of {whose} in form {form}; the tables are: {}",
+                    titles.join(", "),
+                    title = Quote(&title)
                 )
             };
             self.problem(sheet.at(row, col), message);
@@ -726,7 +730,7 @@ impl<'l> Reader<'l> {
                 Some(slug) if !is_slug(&slug.text) => {
                     found.push(Problem {
                         at: slug.at.clone(),
-                        message: format!("“{}” cannot be a data file's name: write letters, digits, - and _ (no / or leading .)", slug.text),
+                        message: format!("{} cannot be a data file's name: write letters, digits, - and _ (no / or leading .)", Quote(&slug.text)),
                     });
                     String::new()
                 }
@@ -838,8 +842,11 @@ fn set(record: &mut Values, column: &Column, cell: Taken) -> Option<Problem> {
     match record.iter().find(|(p, _)| *p == column.path) {
         Some((_, old)) if old.text != cell.text => Some(Problem {
             message: format!(
-                "{}: “{}” differs from “{}” at {}: a department's or project's value is the same on every row that repeats it",
-                column.heading, cell.text, old.text, old.at
+                "{}: {} differs from {} at {}: a department's or project's value is the same on every row that repeats it",
+                column.heading,
+                Quote(&cell.text),
+                Quote(&old.text),
+                old.at
             ),
             at: cell.at,
         }),
@@ -900,8 +907,8 @@ fn build(
             found.push(Problem {
                 at: doc.name.at.clone(),
                 message: format!(
-                    "“{}” has no {} (required by form {form}): add a column {} to the {} sheet",
-                    doc.name.text,
+                    "{} has no {} (required by form {form}): add a column {} to the {} sheet",
+                    Quote(&doc.name.text),
                     column.heading,
                     column.heading,
                     layout::DEPARTMENTS
@@ -1064,7 +1071,7 @@ impl Source<'_> {
                 for column in columns.iter().filter(|c| !rows.headings.contains(c)) {
                     self.found.borrow_mut().push(Problem {
                         at: cell.at.clone(),
-                        message: format!("the value column “{column}” has no column of that heading in the indicator rows"),
+                        message: format!("the value column {column} has no column of that heading in the indicator rows", column = Quote(&column)),
                     });
                 }
                 columns
@@ -1175,9 +1182,13 @@ fn scalar(kind: &Kind, text: &str, at: CellRef) -> Result<Tree, String> {
     };
     kind.read(&value).map_err(|bad| match bad {
         BadValue::Malformed { message, .. } => message,
-        BadValue::NotThisKind => format!("“{text}” is not {}", kind.describe()),
+        BadValue::NotThisKind => format!("{text} is not {}", kind.describe(), text = Quote(&text)),
         BadValue::NotAnOption(options) => {
-            format!("“{text}” is not one of the choices: {}", options.join("、"))
+            format!(
+                "{text} is not one of the choices: {}",
+                options.join("、"),
+                text = Quote(&text)
+            )
         }
     })?;
     Ok(match kind {
