@@ -11,7 +11,7 @@ use serde_saphyr::Spanned;
 
 use super::framework::{FRAMEWORK_FILE, FormRules, Framework};
 use super::{Condition, Contract, Field, Kind, Origin, Role, Sum, model};
-use crate::diag::{Code, Quote};
+use crate::diag::{Code, Quote, foreign};
 use crate::model::{Loc, Unit};
 use crate::templates::{TemplateFile, TemplateStore};
 
@@ -294,10 +294,7 @@ fn read(file: &TemplateFile) -> Result<FormFile, ContractError> {
     serde_saphyr::from_slice(&file.bytes).map_err(|e| ContractError {
         file: file.origin.clone(),
         loc: e.location().map(Loc::from).unwrap_or_default(),
-        message: serde_saphyr::UserMessageFormatter
-            .format_message(&e)
-            .trim()
-            .to_owned(),
+        message: foreign(serde_saphyr::UserMessageFormatter.format_message(&e).trim()).into_owned(),
     })
 }
 
