@@ -149,11 +149,13 @@ impl Session {
 
     /// Finds the fonts the documents will be typeset with (the system's
     /// and the project's font folders), and from now on checks every
-    /// printed character against them, as typesetting would.
+    /// printed character against them, as typesetting would. The workers
+    /// started from now on are handed the faces found, not scanning again.
     pub fn find_fonts(&mut self) -> Result<Fonts, Vec<Diagnostic>> {
         let fonts = Fonts::discover(&self.setup.font_dirs, &self.setup.roles)
             .map_err(|e| vec![setup_error(&self.store, &SetupError::from(e))])?;
         self.coverage = Some(Coverage::of(&fonts));
+        self.setup.faces = fonts.faces.clone();
         Ok(fonts)
     }
 

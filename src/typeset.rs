@@ -24,7 +24,7 @@ use typst_html::HtmlDocument;
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
 
-use fonts::Fonts;
+use fonts::{Face, Fonts};
 pub use fonts::{MissingRole, RoleCandidates};
 use world::{DocWorld, Served, Shared, file_id};
 pub use world::{FONTS_JSON, MAIN};
@@ -158,6 +158,10 @@ pub struct Setup {
     pub files: Vec<(String, Vec<u8>)>,
     pub font_dirs: Vec<PathBuf>,
     pub roles: RoleCandidates,
+    /// The faces the parent found (see [`Fonts::of_faces`]); none before
+    /// it has looked, and then a typesetter finds them itself.
+    #[serde(default)]
+    pub faces: Vec<Face>,
 }
 
 impl Setup {
@@ -174,6 +178,7 @@ impl Setup {
             files,
             font_dirs: font_dirs.to_vec(),
             roles,
+            faces: Vec::new(),
         })
     }
 
@@ -194,10 +199,15 @@ pub struct Typesetter {
 }
 
 impl Typesetter {
-    /// Finds the fonts (system and the setup's folders) and prepares the
-    /// template files.
+    /// Takes the fonts the setup was handed, or finds them (system and the
+    /// setup's folders), and prepares the template files.
     pub fn new(setup: &Setup) -> Result<Self, SetupError> {
-        Self::with_fonts(setup, Fonts::discover(&setup.font_dirs, &setup.roles)?)
+        let fonts = if setup.faces.is_empty() {
+            Fonts::discover(&setup.font_dirs, &setup.roles)?
+        } else {
+            Fonts::of_faces(setup.faces.clone(), &setup.roles)?
+        };
+        Self::with_fonts(setup, fonts)
     }
 
     /// A typesetter with fonts already found for `setup`.

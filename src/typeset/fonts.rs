@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use crate::diag::Quote;
+use serde::{Deserialize, Serialize};
 use typst::foundations::Bytes;
 use typst::text::{Font, FontBook, FontInfo};
 use typst::utils::LazyHash;
@@ -19,6 +20,16 @@ use typst_kit::fonts::{FontPath, FontSource, FontStore};
 
 /// Font roles and their candidate families, as `templates/fonts.yaml` writes them.
 pub type RoleCandidates = BTreeMap<String, Vec<String>>;
+
+/// A font face found on the system or in a font folder: its file, its
+/// index in a collection, and what Typst needs to know of it before
+/// loading it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Face {
+    pub path: PathBuf,
+    pub index: u32,
+    pub info: FontInfo,
+}
 
 /// A role none of whose families is installed.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +42,8 @@ pub struct MissingRole {
 /// The fonts of a run and the families chosen for each role.
 pub struct Fonts {
     store: FontStore,
+    /// The faces found, as a worker is handed them (see [`Face`]).
+    pub faces: Vec<Face>,
     /// For each role, the installed candidate families in order of preference.
     pub roles: BTreeMap<String, Vec<String>>,
     /// The chosen families' files, each with its size and modification
@@ -46,14 +59,30 @@ impl Fonts {
         for dir in dirs.iter().filter(|d| d.is_dir()) {
             found.extend(typst_kit::fonts::scan(dir));
         }
+        let faces = found
+            .into_iter()
+            .map(|(path, info)| Face {
+                path: path.path,
+                index: path.index,
+                info,
+            })
+            .collect();
+        Self::of_faces(faces, candidates)
+    }
+
+    /// The fonts of faces already found: a worker is handed its parent's,
+    /// which spares it scanning every font file of the system again (most
+    /// of a worker's start-up).
+    pub fn of_faces(faces: Vec<Face>, candidates: &RoleCandidates) -> Result<Self, MissingRole> {
         let mut store = FontStore::new();
-        let files: Vec<PathBuf> = found.iter().map(|(path, _)| path.path.clone()).collect();
-        let families: Vec<String> = found.iter().map(|(_, info)| info.family.clone()).collect();
-        store.extend(share_files(found));
+        let files: Vec<PathBuf> = faces.iter().map(|face| face.path.clone()).collect();
+        let families: Vec<String> = faces.iter().map(|face| face.info.family.clone()).collect();
+        store.extend(share_files(faces.clone()));
         let roles = choose(store.book(), candidates)?;
         let identity = identity(&roles, &files, &families);
         Ok(Self {
             store,
+            faces,
             roles,
             identity,
         })
@@ -187,16 +216,16 @@ fn choose(
 ///
 /// A CJK collection (`.ttc`) holds a dozen faces in 20–30 MB; loading each
 /// face used with its own read would hold several copies of the file.
-fn share_files(found: Vec<(FontPath, FontInfo)>) -> Vec<(SharedFace, FontInfo)> {
+fn share_files(faces: Vec<Face>) -> Vec<(SharedFace, FontInfo)> {
     let mut files: HashMap<PathBuf, Arc<FontFile>> = HashMap::new();
-    found
+    faces
         .into_iter()
-        .map(|(path, info)| {
+        .map(|face| {
             let file = files
-                .entry(path.path.clone())
+                .entry(face.path.clone())
                 .or_insert_with(|| {
                     Arc::new(FontFile {
-                        path: path.path,
+                        path: face.path,
                         data: OnceLock::new(),
                     })
                 })
@@ -204,9 +233,9 @@ fn share_files(found: Vec<(FontPath, FontInfo)>) -> Vec<(SharedFace, FontInfo)> 
             (
                 SharedFace {
                     file,
-                    index: path.index,
+                    index: face.index,
                 },
-                info,
+                face.info,
             )
         })
         .collect()
@@ -242,6 +271,31 @@ impl FontSource for SharedFace {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A worker is handed the faces its parent found, as JSON: the fonts
+    /// it makes of them must be the parent's, or the two would disagree on
+    /// which characters print and which outputs are up to date.
+    #[test]
+    fn faces_handed_to_a_worker_make_the_same_fonts() {
+        let store = crate::templates::TemplateStore::built_in();
+        let roles: RoleCandidates =
+            serde_saphyr::from_slice(&store.get(crate::typeset::FONT_ROLES).unwrap().bytes)
+                .unwrap();
+        let found = Fonts::discover(&[], &roles).unwrap();
+        let json = serde_json::to_vec(&found.faces).unwrap();
+        let handed = Fonts::of_faces(serde_json::from_slice(&json).unwrap(), &roles).unwrap();
+        assert_eq!(
+            (&handed.roles, &handed.identity),
+            (&found.roles, &found.identity)
+        );
+        let infos = |fonts: &Fonts| {
+            (0..)
+                .map_while(|i| fonts.book().info(i).cloned())
+                .collect::<Vec<_>>()
+        };
+        assert!(!infos(&found).is_empty());
+        assert_eq!(infos(&handed), infos(&found));
+    }
 
     #[test]
     fn a_font_rewritten_with_its_size_and_time_kept_is_another_font() {
