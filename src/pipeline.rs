@@ -178,35 +178,47 @@ impl Session {
 
     /// The document's Typst source, from its form's template.
     pub fn render(&self, loaded: &Loaded, page: &Page) -> Result<String, Vec<Diagnostic>> {
-        let source = &loaded.source;
-        let form = &source.document.form.value;
-        let contract = self.forms.get(form);
+        let form = &loaded.source.document.form.value;
         self.renderer
-            .render(
-                form,
-                &view(&source.document, &source.extras, contract),
-                page,
-            )
+            .render(form, &self.view(loaded), page)
             .map_err(|e| vec![locate::template_error(&self.store, e)])
     }
 
+    /// What the document's template sees of it.
+    fn view(&self, loaded: &Loaded) -> serde_json::Value {
+        let source = &loaded.source;
+        view(
+            &source.document,
+            &source.extras,
+            self.forms.get(&source.document.form.value),
+        )
+    }
+
     /// The document typeset by `typeset` (a worker process, or a
-    /// typesetter in this one), its problems placed where a person fixes
-    /// them: a template line, or the data file's.
+    /// typesetter in this one) from `main`, rendered for `page`, its
+    /// problems placed where a person fixes them: a template line (the
+    /// document rendered again to trace its lines, when Typst finds an
+    /// error in it), or the data file's.
     pub fn typeset(
         &self,
         loaded: &Loaded,
+        page: &Page,
         main: &str,
         typeset: impl FnOnce(&str) -> Result<Typeset, Vec<Problem>>,
     ) -> Result<Typeset, Vec<Diagnostic>> {
-        let text = String::from_utf8_lossy(&loaded.input.bytes);
-        let document = locate::Typesetting {
-            path: &loaded.source.path,
-            text: &text,
-            form: &loaded.source.document.form.value,
-            main,
-        };
         typeset(main).map_err(|problems| {
+            let form = &loaded.source.document.form.value;
+            let in_main = problems.iter().any(Problem::is_in_main);
+            let trace = in_main
+                .then(|| self.renderer.trace(form, &self.view(loaded), page))
+                .flatten();
+            let text = String::from_utf8_lossy(&loaded.input.bytes);
+            let document = locate::Typesetting {
+                path: &loaded.source.path,
+                text: &text,
+                main,
+                trace: trace.as_ref(),
+            };
             problems
                 .into_iter()
                 .map(|p| locate::typst_problem(&self.store, &document, p))

@@ -12,8 +12,11 @@
 //! reads a value the contract does not declare fails then, at its line, and
 //! not when some document happens to reach that line.
 
+mod trace;
+
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::{Serde, ValueKind};
@@ -47,9 +50,15 @@ pub struct Page {
     pub pdf: String,
 }
 
+pub use trace::Trace;
+
 /// The template engine for one run, shared by all documents.
 pub struct Renderer {
     env: Environment<'static>,
+    sources: BTreeMap<String, String>,
+    /// The templates with their lines marked (see [`trace`]), made when a
+    /// document first needs them.
+    traced: OnceLock<Option<(Environment<'static>, Arc<trace::Places>)>>,
 }
 
 /// The template engine's settings: strict about undefined values, every
@@ -245,8 +254,13 @@ impl Renderer {
                 )
             })
             .collect();
-        env.set_loader(move |name| Ok(sources.get(name).cloned()));
-        Ok(Self { env })
+        let served = sources.clone();
+        env.set_loader(move |name| Ok(served.get(name).cloned()));
+        Ok(Self {
+            env,
+            sources,
+            traced: OnceLock::new(),
+        })
     }
 
     /// Renders the `main.typ` of a document in `form`, from its view.
@@ -256,16 +270,24 @@ impl Renderer {
         view: &serde_json::Value,
         page: &Page,
     ) -> Result<String, RenderError> {
-        let name = TemplateStore::form_entry(form);
-        let template = self
-            .env
-            .get_template(&name)
-            .map_err(|e| located(&name, &e))?;
-        let context = minijinja::context! {
-            doc => Value::from(Serde(view)),
-            page => Value::from(Serde(page)),
-        };
-        template.render(context).map_err(|e| located(&name, &e))
+        render_in(&self.env, form, view, page)
+    }
+
+    /// The document rendered again with the template lines that wrote each
+    /// part of it (see [`trace`]), for placing an error Typst finds in it;
+    /// none when the templates cannot be marked or fail.
+    pub fn trace(&self, form: &str, view: &serde_json::Value, page: &Page) -> Option<Trace> {
+        let (env, places) = self
+            .traced
+            .get_or_init(|| {
+                let (marked, places) = trace::mark(&self.sources);
+                let mut env = environment().ok()?;
+                env.set_loader(move |name| Ok(marked.get(name).cloned()));
+                Some((env, Arc::new(places)))
+            })
+            .as_ref()?;
+        let marked = render_in(env, form, view, page).ok()?;
+        Some(trace::strip(&marked, places.clone()))
     }
 
     /// Renders the form's samples (see [`crate::contract::samples`]): a
@@ -293,6 +315,22 @@ impl Renderer {
         }
         Ok(())
     }
+}
+
+/// A document in `form`, rendered in `env`.
+fn render_in(
+    env: &Environment<'static>,
+    form: &str,
+    view: &serde_json::Value,
+    page: &Page,
+) -> Result<String, RenderError> {
+    let name = TemplateStore::form_entry(form);
+    let template = env.get_template(&name).map_err(|e| located(&name, &e))?;
+    let context = minijinja::context! {
+        doc => Value::from(Serde(view)),
+        page => Value::from(Serde(page)),
+    };
+    template.render(context).map_err(|e| located(&name, &e))
 }
 
 fn located(template: &str, error: &Error) -> RenderError {
@@ -352,6 +390,43 @@ pub fn typst_string(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every built-in form's samples, rendered and traced: the marks change
+    /// nothing once taken out, and each line the trace names wrote the
+    /// text it is asked about.
+    #[test]
+    fn a_traced_rendering_is_the_rendering_and_names_the_lines_that_wrote_it() {
+        let store = TemplateStore::built_in();
+        let forms = crate::contract::load_forms(&store).unwrap();
+        let renderer = Renderer::new(&store, &forms).unwrap();
+        let page = Page {
+            date: "2023-01-01".to_owned(),
+            index: "index.html".to_owned(),
+            pdf: "d.pdf".to_owned(),
+        };
+        let mut placed = 0;
+        for contract in forms.contracts.values() {
+            for sample in samples(contract) {
+                let parsed = crate::load::parse(Path::new("s.yaml"), &sample.yaml, &forms).unwrap();
+                let view = view(&parsed.document, &parsed.extras, Some(contract));
+                let main = renderer.render(&contract.name, &view, &page).unwrap();
+                let trace = renderer.trace(&contract.name, &view, &page).unwrap();
+                assert_eq!(trace.text, main, "{} {}", contract.name, sample.name);
+                for (n, line) in main.lines().enumerate() {
+                    let Some(at) = line.find("row-label") else {
+                        continue;
+                    };
+                    let column = line[..at].chars().count() as u32 + 1;
+                    let (file, number) = trace.place(n as u32 + 1, column).unwrap();
+                    let source = &renderer.sources[file];
+                    let written = source.lines().nth(number as usize - 1).unwrap();
+                    assert!(written.contains("row-label"), "{file}:{number}: {written}");
+                    placed += 1;
+                }
+            }
+        }
+        assert!(placed >= 50, "{placed}");
+    }
 
     #[test]
     fn string_literals_escape_what_typst_would_read() {

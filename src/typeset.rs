@@ -77,6 +77,12 @@ pub enum ProblemKind {
 }
 
 impl Problem {
+    /// Whether Typst found it in the generated `main.typ`, which a
+    /// template line wrote.
+    pub fn is_in_main(&self) -> bool {
+        self.kind == ProblemKind::Typst && self.file.as_deref() == Some(MAIN)
+    }
+
     /// A finding without a place in any file.
     pub fn unplaced(kind: ProblemKind, message: String) -> Self {
         Self {

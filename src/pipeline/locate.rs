@@ -1,10 +1,11 @@
 //! Findings of the template engine and of Typst, placed where a person can
 //! fix them: a template file and line, or the data file's line.
 //!
-//! Typst sees only the generated `main.typ`. An error there is traced back
-//! to the template line that produced it (the line whose fixed text the
-//! generated line carries); a character no font has is placed where the
-//! data file first writes it; a limit is the data file's as a whole.
+//! Typst sees only the generated `main.typ`. An error there is placed at the
+//! template line that wrote the text it is in (the document rendered again
+//! with its lines traced, see [`crate::render::Trace`]); a character no font
+//! has is placed where the data file first writes it; a limit is the data
+//! file's as a whole.
 
 use std::path::{Path, PathBuf};
 
@@ -12,8 +13,8 @@ use crate::codes::{LIMIT, MISSING_GLYPH, TEMPLATE, TYPESET, TYPST};
 use crate::diag::{Diagnostic, foreign};
 use crate::model::Loc;
 use crate::node::{Node, Value};
-use crate::render::RenderError;
-use crate::templates::{TemplateFile, TemplateStore};
+use crate::render::{RenderError, Trace};
+use crate::templates::TemplateStore;
 use crate::typeset::{MAIN, Problem, ProblemKind};
 
 /// What a finding about one document is placed against.
@@ -21,9 +22,10 @@ pub struct Typesetting<'a> {
     pub path: &'a Path,
     /// The data file's text, to find where a character is written.
     pub text: &'a str,
-    pub form: &'a str,
     /// The generated Typst source.
     pub main: &'a str,
+    /// Which template lines wrote `main`, when Typst found an error in it.
+    pub trace: Option<&'a Trace>,
 }
 
 pub fn template_error(store: &TemplateStore, error: RenderError) -> Diagnostic {
@@ -71,95 +73,24 @@ fn placed(store: &TemplateStore, document: &Typesetting, problem: &Problem) -> D
 }
 
 /// An error in the generated `main.typ`, placed at the template line that
-/// wrote it, and naming the document it was building.
+/// wrote it, and naming the document it was building. The trace gives the
+/// place only when its text is the document's to the byte.
 fn in_generated(store: &TemplateStore, document: &Typesetting, problem: &Problem) -> Diagnostic {
-    let generated = document
-        .main
-        .lines()
-        .nth(problem.line.saturating_sub(1) as usize)
-        .unwrap_or_default();
     let message = format!(
         "{} (building {})",
         foreign(&problem.message),
         document.path.display()
     );
-    match template_line(store, document.form, generated) {
+    let place = document
+        .trace
+        .filter(|trace| trace.text == document.main)
+        .and_then(|trace| trace.place(problem.line, problem.column))
+        .and_then(|(name, line)| Some((store.get(name)?, line)));
+    match place {
         Some((file, line)) => Diagnostic::new(TYPST, &file.origin, Loc::new(line, 0), message),
         None => Diagnostic::new(TYPST, document.path, Loc::default(), message)
             .with_hint("run `jixiao build --emit-typst DIR` to see the generated Typst"),
     }
-}
-
-/// The template line whose fixed text a generated line carries most of,
-/// searching the form's own template first, then the shared ones. A line's
-/// pieces between its tags are looked for in order, and a piece a branch
-/// left out (`{% if %}…{% else %}""{% endif %}`) may be missing; the line
-/// whose pieces found weigh most wins, if they are at least half of it.
-fn template_line<'s>(
-    store: &'s TemplateStore,
-    form: &str,
-    generated: &str,
-) -> Option<(&'s TemplateFile, u32)> {
-    let entry = TemplateStore::form_entry(form);
-    let shared = store
-        .files()
-        .filter(|(path, _)| path.starts_with("lib/") && path.ends_with(".j2"));
-    let candidates = store.get(&entry).into_iter().chain(shared.map(|(_, f)| f));
-    let mut best: Option<(&TemplateFile, u32, usize)> = None;
-    for file in candidates {
-        let text = String::from_utf8_lossy(&file.bytes);
-        for (index, line) in text.lines().enumerate() {
-            let pieces = fixed_pieces(line);
-            let whole: usize = pieces.iter().map(|p| p.chars().count()).sum();
-            let found = carried(generated, &pieces);
-            let better = best.is_none_or(|(.., w)| found > w);
-            if found >= 3 && 2 * found >= whole && better {
-                best = Some((file, index as u32 + 1, found));
-            }
-        }
-    }
-    best.map(|(file, line, _)| (file, line))
-}
-
-/// A template line's text outside its `{{ }}`, `{% %}` and `{# #}` tags.
-fn fixed_pieces(line: &str) -> Vec<&str> {
-    let mut pieces = Vec::new();
-    let mut rest = line;
-    while let Some(start) = rest
-        .find('{')
-        .filter(|&i| matches!(rest[i + 1..].chars().next(), Some('{' | '%' | '#')))
-    {
-        pieces.push(&rest[..start]);
-        let close = match &rest[start + 1..start + 2] {
-            "{" => "}}",
-            "%" => "%}",
-            _ => "#}",
-        };
-        match rest[start + 2..].find(close) {
-            Some(end) => rest = &rest[start + 2 + end + 2..],
-            None => return Vec::new(),
-        }
-    }
-    pieces.push(rest);
-    pieces
-        .into_iter()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .collect()
-}
-
-/// How much of the pieces `generated` holds, in order: the characters of
-/// those found, a piece not found skipped.
-fn carried(generated: &str, pieces: &[&str]) -> usize {
-    let mut rest = generated;
-    let mut found = 0;
-    for piece in pieces {
-        if let Some(at) = rest.find(piece) {
-            rest = &rest[at + piece.len()..];
-            found += piece.chars().count();
-        }
-    }
-    found
 }
 
 /// Where the data file first writes `c`: as itself, else the value that
@@ -211,8 +142,8 @@ mod tests {
         let document = Typesetting {
             path: Path::new("a.yaml"),
             text: "title: 标题\ndepartment: 某局𓀀\n",
-            form: "national",
             main: "",
+            trace: None,
         };
         let problem = Problem::unplaced(ProblemKind::MissingGlyph('𓀀'), "no font".to_owned());
         let found = typst_problem(&store, &document, problem);
@@ -228,48 +159,14 @@ mod tests {
         let document = Typesetting {
             path: Path::new("a.yaml"),
             text: "",
-            form: "national",
             main: "",
+            trace: None,
         };
         let problem = Problem::unplaced(ProblemKind::Crashed, "the worker ended".to_owned());
         let found = typst_problem(&store, &document, problem);
         assert_eq!(
             (found.code.as_ref(), found.loc),
             ("typeset", Loc::default())
-        );
-    }
-
-    #[test]
-    fn a_piece_a_branch_left_out_does_not_hide_its_line() {
-        let line = r#"  row-label[联系电话], {% if p.phone %}nosuchfn(){% else %}""{% endif %},"#;
-        let pieces = fixed_pieces(line);
-        let generated = r#"  row-label[联系电话], nosuchfn(),"#;
-        let whole: usize = pieces.iter().map(|p| p.chars().count()).sum();
-        assert_eq!(carried(generated, &pieces), whole - 2);
-        assert_eq!(carried("row-label[项目名称]", &pieces), 0);
-    }
-
-    #[test]
-    fn fixed_text_is_what_lies_outside_the_tags() {
-        assert_eq!(
-            fixed_pieces("  label[项目名称], {{ p.name }}, table.cell(colspan: {{ n }}){# c #}"),
-            ["label[项目名称],", ", table.cell(colspan:", ")"]
-        );
-        assert!(fixed_pieces("{% for p in doc.projects %}").is_empty());
-    }
-
-    #[test]
-    fn a_generated_line_is_traced_to_its_template_line() {
-        let store = TemplateStore::built_in();
-        let generated = r#"    row-label(colspan: 2)[项目名称], data-cell("会议经费"), row-label[主管部门], data-cell(colspan: 1, "无锡市人大"),"#;
-        let (file, line) = template_line(&store, "wuxi-rd", generated).unwrap();
-        assert!(file.origin.ends_with("forms/wuxi-rd/main.typ.j2"));
-        let text = String::from_utf8_lossy(&file.bytes);
-        assert!(
-            text.lines()
-                .nth(line as usize - 1)
-                .unwrap()
-                .contains("row-label(colspan: 2)[项目名称]")
         );
     }
 

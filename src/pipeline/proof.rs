@@ -63,7 +63,7 @@ impl Session {
                 continue;
             };
             let built = self.render(&loaded, &page).and_then(|main| {
-                self.typeset(&loaded, &main, |main| typesetter.typeset(main))
+                self.typeset(&loaded, &page, &main, |main| typesetter.typeset(main))
                     .map(drop)
             });
             for failure in built.err().into_iter().flatten() {

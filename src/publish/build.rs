@@ -228,7 +228,7 @@ impl Builder<'_> {
                     &std::io::Error::other(e),
                 )]
             })?;
-        let typeset = session.typeset(loaded, &main, |main| worker.typeset(main))?;
+        let typeset = session.typeset(loaded, &page, &main, |main| worker.typeset(main))?;
         *times = typeset.times;
         let stamp = outputs
             .write([&typeset.pdf, typeset.html.as_bytes(), &json], stamp)

@@ -173,7 +173,7 @@ impl Pipeline {
             .map_err(|found| format!("{found:?}"))
             .and_then(|main| {
                 self.session
-                    .typeset(&loaded, &main, |main| self.typesetter.typeset(main))
+                    .typeset(&loaded, &page, &main, |main| self.typesetter.typeset(main))
                     .map(|_| ())
                     .map_err(|found| format!("{found:?}"))
             });

@@ -67,7 +67,7 @@ fn publish(text: &str) -> Result<Published, String> {
     let main = session
         .render(&loaded, &page)
         .map_err(|found| format!("{found:?}"))?;
-    match session.typeset(&loaded, &main, |main| typesetter.typeset(main)) {
+    match session.typeset(&loaded, &page, &main, |main| typesetter.typeset(main)) {
         Ok(typeset) => Ok(Published::Outputs(typeset.pdf, typeset.html)),
         Err(found) if found.iter().all(|d| d.code == MISSING_GLYPH.code) => Ok(Published::NoGlyph),
         Err(found) => Err(format!("{found:?}")),
