@@ -152,10 +152,11 @@ impl Session {
     /// printed character against them, as typesetting would. The workers
     /// started from now on are handed the faces found, not scanning again.
     pub fn find_fonts(&mut self) -> Result<Fonts, Vec<Diagnostic>> {
-        let fonts = Fonts::discover(&self.setup.font_dirs, &self.setup.roles)
+        let faces = crate::typeset::fonts::scan(&self.setup.font_dirs);
+        let fonts = Fonts::of_faces(&faces, &self.setup.roles)
             .map_err(|e| vec![setup_error(&self.store, &SetupError::from(e))])?;
         self.coverage = Some(Coverage::of(&fonts));
-        self.setup.faces = fonts.faces.clone();
+        self.setup.faces = faces;
         Ok(fonts)
     }
 

@@ -85,6 +85,14 @@ fn environment() -> Result<Environment<'static>, Error> {
     Ok(env)
 }
 
+/// The template engine (see [`environment`]) over the template sources
+/// `sources`, by name.
+fn serving(sources: BTreeMap<String, String>) -> Result<Environment<'static>, Error> {
+    let mut env = environment()?;
+    env.set_loader(move |name| Ok(sources.get(name).cloned()));
+    Ok(env)
+}
+
 /// Hanzi that one line of a 一级 (5.8 em) and of a 二级 (6.8 em) label
 /// column holds in the tables' 五号, their insets aside (`widths` in
 /// lib/gov.typ).
@@ -243,7 +251,6 @@ impl Renderer {
     }
 
     fn unverified(store: &TemplateStore) -> Result<Self, Error> {
-        let mut env = environment()?;
         let sources: BTreeMap<String, String> = store
             .files()
             .filter(|(path, _)| path.ends_with(".j2"))
@@ -254,10 +261,8 @@ impl Renderer {
                 )
             })
             .collect();
-        let served = sources.clone();
-        env.set_loader(move |name| Ok(served.get(name).cloned()));
         Ok(Self {
-            env,
+            env: serving(sources.clone())?,
             sources,
             traced: OnceLock::new(),
         })
@@ -281,9 +286,7 @@ impl Renderer {
             .traced
             .get_or_init(|| {
                 let (marked, places) = trace::mark(&self.sources);
-                let mut env = environment().ok()?;
-                env.set_loader(move |name| Ok(marked.get(name).cloned()));
-                Some((env, Arc::new(places)))
+                Some((serving(marked).ok()?, Arc::new(places)))
             })
             .as_ref()?;
         let marked = render_in(env, form, view, page).ok()?;

@@ -211,7 +211,7 @@ impl Typesetter {
         let fonts = if setup.faces.is_empty() {
             Fonts::discover(&setup.font_dirs, &setup.roles)?
         } else {
-            Fonts::of_faces(setup.faces.clone(), &setup.roles)?
+            Fonts::of_faces(&setup.faces, &setup.roles)?
         };
         Self::with_fonts(setup, fonts)
     }

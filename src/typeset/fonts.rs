@@ -31,6 +31,22 @@ pub struct Face {
     pub info: FontInfo,
 }
 
+/// The font faces of the system and of the folders `dirs`.
+pub fn scan(dirs: &[PathBuf]) -> Vec<Face> {
+    let mut found: Vec<(FontPath, FontInfo)> = typst_kit::fonts::system().collect();
+    for dir in dirs.iter().filter(|d| d.is_dir()) {
+        found.extend(typst_kit::fonts::scan(dir));
+    }
+    found
+        .into_iter()
+        .map(|(path, info)| Face {
+            path: path.path,
+            index: path.index,
+            info,
+        })
+        .collect()
+}
+
 /// A role none of whose families is installed.
 #[derive(Debug, thiserror::Error)]
 #[error("no font is installed for the role {}: install one of {}", Quote(.role), .candidates.join(", "))]
@@ -42,8 +58,6 @@ pub struct MissingRole {
 /// The fonts of a run and the families chosen for each role.
 pub struct Fonts {
     store: FontStore,
-    /// The faces found, as a worker is handed them (see [`Face`]).
-    pub faces: Vec<Face>,
     /// For each role, the installed candidate families in order of preference.
     pub roles: BTreeMap<String, Vec<String>>,
     /// The chosen families' files, each with its size and modification
@@ -55,34 +69,21 @@ impl Fonts {
     /// Finds the system's fonts and those under `dirs`, and chooses a family
     /// list for every role.
     pub fn discover(dirs: &[PathBuf], candidates: &RoleCandidates) -> Result<Self, MissingRole> {
-        let mut found: Vec<(FontPath, FontInfo)> = typst_kit::fonts::system().collect();
-        for dir in dirs.iter().filter(|d| d.is_dir()) {
-            found.extend(typst_kit::fonts::scan(dir));
-        }
-        let faces = found
-            .into_iter()
-            .map(|(path, info)| Face {
-                path: path.path,
-                index: path.index,
-                info,
-            })
-            .collect();
-        Self::of_faces(faces, candidates)
+        Self::of_faces(&scan(dirs), candidates)
     }
 
     /// The fonts of faces already found: a worker is handed its parent's,
     /// which spares it scanning every font file of the system again (most
     /// of a worker's start-up).
-    pub fn of_faces(faces: Vec<Face>, candidates: &RoleCandidates) -> Result<Self, MissingRole> {
+    pub fn of_faces(faces: &[Face], candidates: &RoleCandidates) -> Result<Self, MissingRole> {
         let mut store = FontStore::new();
         let files: Vec<PathBuf> = faces.iter().map(|face| face.path.clone()).collect();
         let families: Vec<String> = faces.iter().map(|face| face.info.family.clone()).collect();
-        store.extend(share_files(faces.clone()));
+        store.extend(share_files(faces));
         let roles = choose(store.book(), candidates)?;
         let identity = identity(&roles, &files, &families);
         Ok(Self {
             store,
-            faces,
             roles,
             identity,
         })
@@ -216,16 +217,16 @@ fn choose(
 ///
 /// A CJK collection (`.ttc`) holds a dozen faces in 20–30 MB; loading each
 /// face used with its own read would hold several copies of the file.
-fn share_files(faces: Vec<Face>) -> Vec<(SharedFace, FontInfo)> {
+fn share_files(faces: &[Face]) -> Vec<(SharedFace, FontInfo)> {
     let mut files: HashMap<PathBuf, Arc<FontFile>> = HashMap::new();
     faces
-        .into_iter()
+        .iter()
         .map(|face| {
             let file = files
                 .entry(face.path.clone())
                 .or_insert_with(|| {
                     Arc::new(FontFile {
-                        path: face.path,
+                        path: face.path.clone(),
                         data: OnceLock::new(),
                     })
                 })
@@ -235,7 +236,7 @@ fn share_files(faces: Vec<Face>) -> Vec<(SharedFace, FontInfo)> {
                     file,
                     index: face.index,
                 },
-                face.info,
+                face.info.clone(),
             )
         })
         .collect()
@@ -281,9 +282,11 @@ mod tests {
         let roles: RoleCandidates =
             serde_saphyr::from_slice(&store.get(crate::typeset::FONT_ROLES).unwrap().bytes)
                 .unwrap();
-        let found = Fonts::discover(&[], &roles).unwrap();
-        let json = serde_json::to_vec(&found.faces).unwrap();
-        let handed = Fonts::of_faces(serde_json::from_slice(&json).unwrap(), &roles).unwrap();
+        let faces = scan(&[]);
+        let found = Fonts::of_faces(&faces, &roles).unwrap();
+        let json = serde_json::to_vec(&faces).unwrap();
+        let handed: Vec<Face> = serde_json::from_slice(&json).unwrap();
+        let handed = Fonts::of_faces(&handed, &roles).unwrap();
         assert_eq!(
             (&handed.roles, &handed.identity),
             (&found.roles, &found.identity)

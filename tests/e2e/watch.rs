@@ -2,10 +2,30 @@
 //! processes, and a broken one is reported at its line.
 
 use std::cell::RefCell;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::common::*;
 use jixiao::publish::{BuildOptions, Outcome, Project, Summary, watch};
+
+/// The project a watch test watches: its data folder and, if any, its
+/// templates.
+fn project(data: &Path, templates: Option<PathBuf>) -> Project {
+    Project {
+        data: data.to_owned(),
+        templates,
+        font_dirs: vec![],
+    }
+}
+
+/// A watch test's options: its output folder, the test build's worker.
+fn options(out: &Path) -> BuildOptions {
+    BuildOptions {
+        out: out.to_owned(),
+        worker: PathBuf::from(env!("CARGO_BIN_EXE_jixiao")),
+        holder: "the watch test".to_owned(),
+        ..BuildOptions::default()
+    }
+}
 
 #[test]
 fn a_saved_data_file_is_rebuilt_alone_and_an_error_is_shown_at_its_line() {
@@ -13,17 +33,8 @@ fn a_saved_data_file_is_rebuilt_alone_and_an_error_is_shown_at_its_line() {
     copy_seed("chengde-rd.yaml", &data.join("chengde.yaml"));
     copy_seed("wuxi-rd.yaml", &data.join("wuxi.yaml"));
     let out = scratch("watch-out");
-    let project = Project {
-        data: data.clone(),
-        templates: None,
-        font_dirs: vec![],
-    };
-    let options = BuildOptions {
-        out: out.clone(),
-        worker: PathBuf::from(env!("CARGO_BIN_EXE_jixiao")),
-        holder: "the watch test".to_owned(),
-        ..BuildOptions::default()
-    };
+    let project = project(&data, None);
+    let options = options(&out);
     let chengde = data.join("chengde.yaml");
     let original = std::fs::read_to_string(&chengde).unwrap();
     let builds: RefCell<Vec<Summary>> = RefCell::new(Vec::new());
@@ -89,17 +100,10 @@ fn a_watch_session_rebuilds_every_save_past_a_worker_s_cache_clearing() {
     let file = data.join("example.yaml");
     std::fs::copy(root().join("data/2023/example-office.yaml"), &file).unwrap();
     let out = scratch("watch-many-out");
-    let project = Project {
-        data: data.clone(),
-        templates: None,
-        font_dirs: vec![],
-    };
+    let project = project(&data, None);
     let options = BuildOptions {
-        out: out.clone(),
         jobs: 1,
-        worker: PathBuf::from(env!("CARGO_BIN_EXE_jixiao")),
-        holder: "the watch test".to_owned(),
-        ..BuildOptions::default()
+        ..options(&out)
     };
     let original = std::fs::read_to_string(&file).unwrap();
     let title = |n: usize| format!("某市某局2023年度预算绩效目标（第{n}稿）");
@@ -170,17 +174,8 @@ fn watch_goes_on_when_a_save_breaks_a_template_or_empties_the_data_folder() {
     copy_seed("dongguan-rd.yaml", &file);
     let saved = std::fs::read(&file).unwrap();
     let broken = templates.join("forms/dongguan-rd/main.typ.j2");
-    let project = Project {
-        data: data.clone(),
-        templates: Some(templates.clone()),
-        font_dirs: vec![],
-    };
-    let options = BuildOptions {
-        out: dir.join("out"),
-        worker: PathBuf::from(env!("CARGO_BIN_EXE_jixiao")),
-        holder: "the watch test".to_owned(),
-        ..BuildOptions::default()
-    };
+    let project = project(&data, Some(templates.clone()));
+    let options = options(&dir.join("out"));
     let builds = RefCell::new(0);
     let errors: RefCell<Vec<String>> = RefCell::new(Vec::new());
     let mut on_build = |summary: &Summary| {
