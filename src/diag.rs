@@ -128,11 +128,26 @@ impl<T: fmt::Display> fmt::Display for Code<T> {
 /// the YAML parser) a finding shows whole.
 const FOREIGN_CHARS: usize = 300;
 
-/// Another program's message, for a finding: cut whole at
-/// [`FOREIGN_CHARS`], since it may quote a value of any length and its
+/// How much of a longer one's end is kept: what such a message quotes sits
+/// in its middle (`invalid type: string "…", expected a sequence`), and
+/// what it expects at its end.
+const FOREIGN_TAIL: usize = 100;
+
+/// Another program's message, for a finding: one longer than
+/// [`FOREIGN_CHARS`] keeps its start and its last [`FOREIGN_TAIL`]
+/// characters around “…”, since it may quote a value of any length and its
 /// words are not jixiao's to take apart.
 pub fn foreign(message: &str) -> Cow<'_, str> {
-    cut(message, FOREIGN_CHARS)
+    let length = message.chars().count();
+    if length <= FOREIGN_CHARS {
+        return Cow::Borrowed(message);
+    }
+    let head = FOREIGN_CHARS - FOREIGN_TAIL;
+    let tail = message
+        .char_indices()
+        .nth(length - FOREIGN_TAIL)
+        .map_or(message.len(), |(at, _)| at);
+    Cow::Owned(format!("{}{}", cut(message, head), &message[tail..]))
 }
 
 /// The machine-readable shape of a finding: `{file, line, column, severity, code, message}`.
@@ -308,11 +323,18 @@ mod tests {
     }
 
     #[test]
-    fn another_program_s_long_message_is_cut_whole() {
-        let long = format!("expected length, found \"{}\"", "长".repeat(10_000));
+    fn another_program_s_long_message_keeps_its_start_and_its_end() {
+        let long = format!(
+            "invalid type: string \"{}\", expected a sequence",
+            "长".repeat(10_000)
+        );
         let cut = foreign(&long);
         assert_eq!(cut.chars().count(), FOREIGN_CHARS + 1);
-        assert!(cut.starts_with("expected length, found \"长") && cut.ends_with('…'));
+        assert!(cut.starts_with("invalid type: string \"长"), "{cut}");
+        assert!(cut.ends_with("长长\", expected a sequence"), "{cut}");
+        assert_eq!(cut.matches('…').count(), 1, "{cut}");
+        let exact = "长".repeat(FOREIGN_CHARS);
+        assert_eq!(foreign(&exact), exact);
         assert_eq!(foreign("unknown variable: x"), "unknown variable: x");
     }
 
