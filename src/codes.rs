@@ -149,6 +149,7 @@ rules! {
     FILLED_BLANK: "filled-blank", Load, Error, false, "表格中按表式应为“——”的格子填写了内容";
     UNPRINTED_FIELD: "unprinted-field", Load, Warning, true, "数据文件填写了本表式不印出的字段，公开文本中不会出现";
     FORM_FILE: "form-file", Setup, Error, false, "表式文件 form.yaml 有误，使用该表式的数据文件都无法检查";
+    FORM_UNPROVED: "form-unproved", Setup, Warning, false, "由表式生成的示例文件无法读取，模板未在该示例上验证（检查通过不能保证生成成功）";
     SETUP: "setup", Setup, Error, false, "模板文件夹或字体无法使用（无法开始检查或生成）";
     TEMPLATE: "template", Render, Error, false, "模板有误，无法生成排版源文件";
     TYPST: "typst", Typeset, Error, false, "Typst 排版出错（模板或排版库中的错误）";
@@ -237,6 +238,7 @@ mod tests {
         include_str!("contract/validate.rs"),
         include_str!("publish/plan.rs"),
         include_str!("pipeline/locate.rs"),
+        include_str!("pipeline/proof.rs"),
         include_str!("../tests/e2e/attacks.rs"),
         include_str!("../tests/e2e/bad.rs"),
         include_str!("../tests/e2e/check.rs"),

@@ -304,6 +304,8 @@ impl Renderer {
         };
         for sample in samples(contract) {
             let path = Path::new(&sample.name);
+            // A sample its contract refuses is `check`'s finding
+            // (`form-unproved`), where the form is proved.
             let Ok(parsed) = crate::load::parse(path, &sample.yaml, forms) else {
                 continue;
             };

@@ -4,8 +4,12 @@
 //!
 //! The samples are: every field absent that may be (the required ones
 //! only), every field present with lists of two, every list empty, and one
-//! per option of each choice. Each value is the plainest of its kind (示例,
-//! 1.00, 2023-01-01), so that a failure is the template's, not the data's.
+//! per option of each choice. A choice another field is required by
+//! (`required_when`) also gives, per option, the required fields only with
+//! that option, so that the template meets the field absent where the form
+//! lets it be. Each value is the plainest of its kind (示例, 1.00,
+//! 2023-01-01), so that a failure is the template's, not the data's; a
+//! sample never leaves out a field its own values make required.
 
 use crate::diag::Code;
 
@@ -45,8 +49,30 @@ pub fn samples(contract: &Contract) -> Vec<Sample> {
             let name = Code(format!("{key}: {option}")).to_string();
             all.push(sample(name, Fill::Full, Some((key, option))));
         }
+        if conditions_name(&contract.fields, key) {
+            for option in options.iter().skip(1) {
+                let name = format!(
+                    "required fields only and {}",
+                    Code(format!("{key}: {option}"))
+                );
+                all.push(sample(name, Fill::Required, Some((key, option))));
+            }
+        }
     }
     all
+}
+
+/// Whether a field's `required_when` names the field `key`, in any record.
+fn conditions_name(fields: &[Field], key: &str) -> bool {
+    fields.iter().any(|field| {
+        field.required_when.as_ref().is_some_and(|c| c.field == key)
+            || match &field.kind {
+                Kind::Record(children) | Kind::List(children) | Kind::Grid(children) => {
+                    conditions_name(children, key)
+                }
+                _ => false,
+            }
+    })
 }
 
 /// Every choice field and its options, by key.
@@ -89,38 +115,67 @@ fn record<'f>(
     sampler: Sampler,
 ) {
     let pad = "  ".repeat(depth);
-    for field in fields.filter(|f| wanted(f, sampler.fill)) {
+    let fields: Vec<&Field> = fields.collect();
+    for field in fields
+        .iter()
+        .filter(|f| wanted(f, &fields, sampler, fields.len()))
+    {
         yaml.push_str(&format!("{pad}{}:", field.key));
         value(yaml, field, depth, sampler);
     }
 }
 
-/// Whether a sample of `fill` gives the field: waivers and a grid's “——”
-/// cells never (a sample has nothing to waive, and a blank cell takes no
-/// value), the rest as the fill says.
-fn wanted(field: &Field, fill: Fill) -> bool {
+/// Whether a sample gives the field among its record's `fields`: waivers
+/// and a grid's “——” cells never (a sample has nothing to waive, and a
+/// blank cell takes no value); a field the sample's own values require
+/// always; the rest as the fill says. Conditions are followed through at
+/// most `depth` fields, as a form may make two fields require each other.
+fn wanted(field: &Field, fields: &[&Field], sampler: Sampler, depth: usize) -> bool {
+    let required = field.required
+        || field.required_when.as_ref().is_some_and(|condition| {
+            depth > 0
+                && fields.iter().any(|other| {
+                    other.key == condition.field
+                        && wanted(other, fields, sampler, depth - 1)
+                        && scalar(other, sampler) == Some(condition.value.as_str())
+                })
+        });
     field.key != "waivers"
         && field.kind != Kind::Blank
-        && (field.required || fill != Fill::Required)
+        && (required || sampler.fill != Fill::Required)
+}
+
+/// The text a sample writes for a scalar field.
+fn scalar<'a>(field: &'a Field, sampler: Sampler<'a>) -> Option<&'a str> {
+    match (&field.kind, sampler.choice) {
+        (Kind::Unit, _) => Some(sampler.unit),
+        (Kind::Choice(_), Some((key, option))) if key == field.key => Some(option),
+        (kind, _) => kind.example(),
+    }
 }
 
 fn value(yaml: &mut String, field: &Field, depth: usize, sampler: Sampler) {
-    let (fill, choice) = (sampler.fill, sampler.choice);
+    let fill = sampler.fill;
     let pad = "  ".repeat(depth + 1);
     match &field.kind {
-        Kind::Unit => yaml.push_str(&format!(" {}\n", sampler.unit)),
-        Kind::Choice(_) if choice.is_some_and(|(key, _)| key == field.key) => {
-            let option = choice.map_or("", |(_, option)| option);
-            yaml.push_str(&format!(" {option}\n"));
-        }
-        kind @ (Kind::Text
+        Kind::Unit
+        | Kind::Text
         | Kind::Value
         | Kind::Money(_)
         | Kind::Date
         | Kind::Period
-        | Kind::Year
-        | Kind::Choice(_)) => {
-            yaml.push_str(&format!(" {}\n", kind.example().unwrap_or_default()));
+        | Kind::Year => {
+            yaml.push_str(&format!(
+                " {}\n",
+                scalar(field, sampler).unwrap_or_default()
+            ));
+        }
+        // An option is the form's own text, which may read as YAML
+        // (`null`, `是: 否`): it is written quoted.
+        Kind::Choice(_) => {
+            let option = scalar(field, sampler).unwrap_or_default();
+            let quoted = serde_json::to_string(option).unwrap_or_default();
+            yaml.push_str(&format!(" {quoted}\n"));
         }
         Kind::Paragraphs | Kind::Values if fill == Fill::Empty && !field.required => {
             yaml.push_str(" []\n")
@@ -170,7 +225,7 @@ fn indicators(yaml: &mut String, depth: usize, fill: Fill) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::load_forms;
+    use crate::contract::{Forms, load_forms};
     use crate::templates::TemplateStore;
 
     #[test]
@@ -208,6 +263,85 @@ mod tests {
                 panic!("{}: {found:?}\n{}", sample.name, sample.yaml);
             }
         }
+    }
+
+    /// The province fixture's form as `t`, with its `kind` field (whose
+    /// value 延续 requires `last_budget`) written as `kind`.
+    fn province_with(kind: &str) -> Forms {
+        let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/province-form/templates/forms/province-fanben/form.yaml");
+        let spec = std::fs::read_to_string(fixture).unwrap();
+        let old =
+            "    kind: {type: choice, title: 项目类型, options: [新增, 延续], required: true}\n";
+        assert!(spec.contains(old));
+        let spec = spec.replace(old, kind);
+        let dir = std::env::temp_dir().join(format!(
+            "jixiao-sample-{}-{}",
+            std::process::id(),
+            kind.len()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("forms/t")).unwrap();
+        std::fs::write(dir.join("forms/t/main.typ.j2"), "").unwrap();
+        std::fs::write(dir.join("forms/t/form.yaml"), spec).unwrap();
+        let store = TemplateStore::load(Some(&dir)).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        load_forms(&store).unwrap()
+    }
+
+    fn every_sample_loads(forms: &Forms) -> Vec<Sample> {
+        let samples = samples(forms.get("t").unwrap());
+        for sample in &samples {
+            let path = std::path::Path::new("sample.yaml");
+            if let Err(found) = crate::load::parse(path, &sample.yaml, forms) {
+                panic!("{}: {found:?}\n{}", sample.name, sample.yaml);
+            }
+        }
+        samples
+    }
+
+    #[test]
+    fn a_field_the_sample_s_own_choice_requires_is_given_and_left_out_where_it_may_be() {
+        for options in ["[新增, 延续]", "[延续, 新增]"] {
+            let kind = format!(
+                "    kind: {{type: choice, title: 项目类型, options: {options}, required: true}}\n"
+            );
+            let samples = every_sample_loads(&province_with(&kind));
+            let required_only: Vec<&Sample> = samples
+                .iter()
+                .filter(|s| s.name.starts_with("required fields only"))
+                .collect();
+            let with_last = |s: &&&Sample| s.yaml.contains("last_budget:");
+            assert_eq!(required_only.len(), 2, "{options}: {samples:?}");
+            assert_eq!(
+                required_only.iter().filter(with_last).count(),
+                1,
+                "{options}: one required-only sample is 延续 and states last year's budget, the other is 新增 and leaves it out: {required_only:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_option_that_reads_as_yaml_is_written_as_the_text_it_is() {
+        let kind = "    kind: {type: choice, title: 项目类型, options: [新增, 延续, 'null', '是: 否', '- 一'], required: true}\n";
+        let samples = every_sample_loads(&province_with(kind));
+        assert!(
+            samples
+                .iter()
+                .any(|s| s.yaml.contains("kind: \"是: 否\"\n")),
+            "{samples:?}"
+        );
+    }
+
+    #[test]
+    fn fields_that_require_each_other_are_sampled_without_end() {
+        let kind = "    kind: {type: choice, title: 项目类型, options: [新增, 延续], required: true}\n    \
+             first: {type: text, title: 甲, required_when: {second: 示例}}\n    \
+             second: {type: text, title: 乙, required_when: {first: 示例}}\n    \
+             own: {type: text, title: 丙, required_when: {own: 示例}}\n";
+        let samples = every_sample_loads(&province_with(kind));
+        assert!(samples[0].yaml.contains("kind:"), "{samples:?}");
+        assert!(!samples[0].yaml.contains("first:"), "{samples:?}");
     }
 
     #[test]

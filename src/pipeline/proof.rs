@@ -11,8 +11,10 @@ use std::path::PathBuf;
 
 use super::digest::{FormDigests, TOOL, hex};
 use super::{Input, Session, setup_error};
-use crate::contract::samples;
-use crate::diag::Diagnostic;
+use crate::codes::FORM_UNPROVED;
+use crate::contract::{FORM_FILE, samples};
+use crate::diag::{Diagnostic, Quote};
+use crate::model::Loc;
 use crate::render::Page;
 use crate::typeset::Typesetter;
 use crate::typeset::fonts::Fonts;
@@ -59,8 +61,12 @@ impl Session {
         let mut found: Vec<Diagnostic> = Vec::new();
         for sample in samples(contract) {
             let path = PathBuf::from(format!("{form}: sample with {}", sample.name));
-            let Ok(loaded) = self.load(Input::from_bytes(&path, sample.yaml.into_bytes())) else {
-                continue;
+            let loaded = match self.load(Input::from_bytes(&path, sample.yaml.into_bytes())) {
+                Ok(loaded) => loaded,
+                Err(refused) => {
+                    found.push(self.unproved(form, &sample.name, &refused));
+                    continue;
+                }
             };
             let built = self.render(&loaded, &page).and_then(|main| {
                 self.typeset(&loaded, &page, &main, |main| typesetter.typeset(main))
@@ -73,6 +79,34 @@ impl Session {
             }
         }
         found
+    }
+}
+
+impl Session {
+    /// A sample of `form` its own contract refuses: the template goes
+    /// unproved on documents like it, which is said, not passed over.
+    fn unproved(&self, form: &str, sample: &str, refused: &[Diagnostic]) -> Diagnostic {
+        let own = format!("forms/{form}/{FORM_FILE}");
+        let file = self
+            .store
+            .get(&own)
+            .map_or_else(|| PathBuf::from(&own), |file| file.origin.clone());
+        let why = refused.first().map_or_else(String::new, |first| {
+            format!(
+                " ({} at {}:{}: {})",
+                first.code, first.loc.line, first.loc.column, first.message
+            )
+        });
+        Diagnostic::new(
+            FORM_UNPROVED,
+            &file,
+            Loc::default(),
+            format!(
+                "the sample with {sample} that jixiao makes from the form {} does not load{why}, so its template is not typeset on it, and `check` cannot promise that `build` succeeds on a document like it",
+                Quote(form)
+            ),
+        )
+        .with_hint("a field required on a condition (`required_when`) that no value of the sample meets is the likely cause; if form.yaml is right, this is jixiao's mistake: report it with the form.yaml")
     }
 }
 
@@ -101,5 +135,40 @@ fn remember(cache: Option<&PathBuf>, digest: &[u8]) {
         let _ = std::fs::create_dir_all(folder)
             .and_then(|()| std::fs::write(&temporary, TOOL))
             .and_then(|()| std::fs::rename(&temporary, &marker));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::codes::{MISSING_FIELD, Severity};
+    use crate::templates::TemplateStore;
+
+    #[test]
+    fn a_sample_its_contract_refuses_is_a_warning_at_the_form_s_file() {
+        let fixture =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/province-form/templates");
+        let store = TemplateStore::load(Some(&fixture)).unwrap();
+        let session = Session::with_store(Path::new(""), store, &[]).unwrap();
+        let refusal = Diagnostic::new(
+            MISSING_FIELD,
+            Path::new("sample"),
+            Loc { line: 7, column: 3 },
+            "`projects[0].last_budget` is missing",
+        );
+        let found = session.unproved("province-fanben", "the required fields only", &[refusal]);
+        assert_eq!(found.code, "form-unproved");
+        assert_eq!(found.severity, Severity::Warning);
+        assert_eq!(found.file, fixture.join("forms/province-fanben/form.yaml"));
+        for says in [
+            "the required fields only",
+            "“province-fanben”",
+            "missing-field at 7:3",
+            "last_budget",
+        ] {
+            assert!(found.message.contains(says), "{says}: {}", found.message);
+        }
     }
 }
