@@ -427,9 +427,9 @@ impl Drop for Worker<'_> {
     /// A working process goes back to the pool for the next batch, warm
     /// (`jixiao watch` rebuilds a saved document in it). One that has
     /// served its documents clears Typst's caches, while it waits, instead
-    /// of being replaced: the next save then finds its fonts loaded (0.14 s
-    /// for the 11-page 攀枝花 seed, against 0.26 s in a fresh process and
-    /// 0.04 s warm, measured while a worker still scanned the fonts).
+    /// of being replaced: the next save then finds its fonts loaded. (On the
+    /// 9-page 攀枝花 seed, twelve saves with bench/watch.py's edit, twice: a
+    /// save took 0.03–0.05 s warm and 0.16–0.20 s just after a clearing.)
     fn drop(&mut self) {
         if let Some(mut live) = self.live.take() {
             if live.served >= RETIRE_AFTER && live.ask_to_evict().is_ok() {
