@@ -249,6 +249,26 @@ pub fn load_forms(store: &TemplateStore) -> Result<Forms, ContractError> {
     Ok(forms)
 }
 
+/// A template store holding one form `t` of `form_yaml` with an empty
+/// template, for the tests of this folder.
+#[cfg(test)]
+fn store_with_form(form_yaml: &str) -> TemplateStore {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "jixiao-form-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("forms/t")).unwrap();
+    std::fs::write(dir.join("forms/t/main.typ.j2"), "").unwrap();
+    std::fs::write(dir.join("forms/t/form.yaml"), form_yaml).unwrap();
+    let store = TemplateStore::load(Some(&dir)).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    store
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

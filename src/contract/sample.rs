@@ -45,18 +45,14 @@ pub fn samples(contract: &Contract) -> Vec<Sample> {
         sample("every list empty".to_owned(), Fill::Empty, None),
     ];
     for (key, options) in choices(&contract.fields) {
+        let conditioned = conditions_name(&contract.fields, key);
         for option in options.iter().skip(1) {
-            let name = Code(format!("{key}: {option}")).to_string();
-            all.push(sample(name, Fill::Full, Some((key, option))));
-        }
-        if conditions_name(&contract.fields, key) {
-            for option in options.iter().skip(1) {
-                let name = format!(
-                    "required fields only and {}",
-                    Code(format!("{key}: {option}"))
-                );
+            let choice = Code(format!("{key}: {option}")).to_string();
+            if conditioned {
+                let name = format!("required fields only and {choice}");
                 all.push(sample(name, Fill::Required, Some((key, option))));
             }
+            all.push(sample(choice, Fill::Full, Some((key, option))));
         }
     }
     all
@@ -275,18 +271,7 @@ mod tests {
             "    kind: {type: choice, title: 项目类型, options: [新增, 延续], required: true}\n";
         assert!(spec.contains(old));
         let spec = spec.replace(old, kind);
-        let dir = std::env::temp_dir().join(format!(
-            "jixiao-sample-{}-{}",
-            std::process::id(),
-            kind.len()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("forms/t")).unwrap();
-        std::fs::write(dir.join("forms/t/main.typ.j2"), "").unwrap();
-        std::fs::write(dir.join("forms/t/form.yaml"), spec).unwrap();
-        let store = TemplateStore::load(Some(&dir)).unwrap();
-        std::fs::remove_dir_all(&dir).unwrap();
-        load_forms(&store).unwrap()
+        load_forms(&crate::contract::store_with_form(&spec)).unwrap()
     }
 
     fn every_sample_loads(forms: &Forms) -> Vec<Sample> {

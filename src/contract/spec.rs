@@ -887,15 +887,7 @@ mod tests {
     use super::*;
 
     fn form(yaml: &str) -> Result<Contract, ContractError> {
-        let dir =
-            std::env::temp_dir().join(format!("jixiao-spec-{}-{}", std::process::id(), yaml.len()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("forms/t")).unwrap();
-        std::fs::write(dir.join("forms/t/main.typ.j2"), "").unwrap();
-        std::fs::write(dir.join("forms/t/form.yaml"), yaml).unwrap();
-        let store = TemplateStore::load(Some(&dir)).unwrap();
-        std::fs::remove_dir_all(&dir).unwrap();
-        load(&store, "t")
+        load(&crate::contract::store_with_form(yaml), "t")
     }
 
     fn field<'c>(fields: &'c [Field], key: &str) -> &'c Field {

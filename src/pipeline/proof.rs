@@ -80,9 +80,7 @@ impl Session {
         }
         found
     }
-}
 
-impl Session {
     /// A sample of `form` its own contract refuses: the template goes
     /// unproved on documents like it, which is said, not passed over.
     fn unproved(&self, form: &str, sample: &str, refused: &[Diagnostic]) -> Diagnostic {
